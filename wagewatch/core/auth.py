@@ -1,0 +1,34 @@
+"""Bearer tokens for integrations (`python manage.py create_api_token USERNAME`)."""
+
+import hashlib
+import secrets
+
+from django.utils import timezone
+from ninja.security import HttpBearer
+
+from .models import ApiToken, User
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_create(*, user: User, name: str = "") -> str:
+    """Create a token and return it in clear: this is the only time it is shown."""
+    token = "ww_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name, token_hash=token_hash(token), prefix=token[:8])
+    return token
+
+
+class BearerTokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        found = (
+            ApiToken.objects.select_related("user", "user__organisation", "user__territory", "user__organisation__territory")
+            .filter(token_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if found is None:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.user
+        return found.user

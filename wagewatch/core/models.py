@@ -1,0 +1,174 @@
+"""Territory, organisations, users and roles: who may see what starts here."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Industry(models.TextChoices):
+    CONSTRUCTION = "construction", "房屋建筑"
+    REAL_ESTATE = "real_estate", "房地产"
+    TRANSPORT = "transport", "交通运输"
+    WATER = "water", "水利"
+    MUNICIPAL = "municipal", "市政"
+    MANUFACTURING = "manufacturing", "制造业"
+    SERVICES = "services", "服务业"
+    CATERING = "catering", "餐饮"
+    LOGISTICS = "logistics", "物流"
+    OTHER = "other", "其他"
+
+
+class Territory(models.Model):
+    """A node of the district → street/township → community/village → grid tree.
+
+    `path` is the codes from the root joined by '/', ending in '/', so a subtree is
+    `path__startswith`: one indexed query, no recursion.
+    """
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", "区县"
+        STREET = "street", "街道/乡镇"
+        COMMUNITY = "community", "社区/村"
+        GRID = "grid", "网格"
+
+    code = models.CharField("编码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=100)
+    level = models.CharField("层级", max_length=16, choices=Level.choices)
+    parent = models.ForeignKey("self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField("路径", max_length=255, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "辖区"
+        verbose_name_plural = "辖区"
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.path = f"{self.parent.path if self.parent_id else ''}{self.code}/"
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        names = []
+        node = self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return " / ".join(reversed(names))
+
+
+class Organisation(models.Model):
+    """A government body or unit that uses the platform, with the territory it answers for."""
+
+    class Kind(models.TextChoices):
+        STREET_GOVERNMENT = "street_government", "街道办事处/乡镇政府"
+        INDUSTRY_BUREAU = "industry_bureau", "行业主管部门"
+        STATE_OWNED_OWNER = "state_owned_owner", "国有建设单位"
+        LABOUR_INSPECTION = "labour_inspection", "劳动保障监察大队"
+        WAGE_ARREARS_OFFICE = "wage_arrears_office", "根治欠薪办公室"
+        POLICE = "police", "公安机关"
+        COURT = "court", "人民法院"
+        MEDIATION_CENTRE = "mediation_centre", "矛盾纠纷调解中心"
+        GENERAL_CONTRACTOR = "general_contractor", "施工总承包单位"
+        DATA_PROVIDER = "data_provider", "数据提供部门"
+
+    # Bodies whose remit is a piece of territory: they see everything in its subtree.
+    TERRITORIAL_KINDS = {Kind.STREET_GOVERNMENT, Kind.LABOUR_INSPECTION, Kind.WAGE_ARREARS_OFFICE}
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    short_name = models.CharField("简称", max_length=40, blank=True)
+    kind = models.CharField("类型", max_length=32, choices=Kind.choices)
+    industry = models.CharField("主管行业", max_length=32, choices=Industry.choices, blank=True)
+    territory = models.ForeignKey(Territory, verbose_name="所在辖区", on_delete=models.PROTECT, related_name="organisations")
+    enterprise = models.ForeignKey(
+        "registry.Enterprise",
+        verbose_name="对应企业",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="施工总承包单位对应的企业登记",
+    )
+    leader_name = models.CharField("负责领导", max_length=50, blank=True)
+    phone = models.CharField("办公电话", max_length=30, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def is_territorial(self) -> bool:
+        return self.kind in self.TERRITORIAL_KINDS
+
+
+class Role(models.TextChoices):
+    WINDOW_CLERK = "window_clerk", "专窗受理员"
+    UNIT_HANDLER = "unit_handler", "责任单位经办人"
+    UNIT_LEADER = "unit_leader", "责任单位负责人"
+    LABOUR_INSPECTOR = "labour_inspector", "劳动保障监察员"
+    GRID_WORKER = "grid_worker", "网格员"
+    OFFICE_STAFF = "office_staff", "清欠办工作人员"
+    OFFICE_LEADER = "office_leader", "清欠办领导"
+    PROJECT_LABOUR_MANAGER = "project_labour_manager", "劳资专管员"
+    DATA_PROVIDER = "data_provider", "数据接口用户"
+    ADMINISTRATOR = "administrator", "系统管理员"
+
+
+class User(AbstractUser):
+    """A person (or an integration) that signs in, acting for one organisation in one role."""
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    role = models.CharField("角色", max_length=32, choices=Role.choices)
+    organisation = models.ForeignKey(Organisation, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name="负责辖区",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="留空则为所属单位的辖区;网格员填写其网格",
+    )
+    phone = models.CharField("手机号", max_length=20, blank=True)
+    failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def effective_territory(self) -> Territory | None:
+        if self.territory_id:
+            return self.territory
+        return self.organisation.territory if self.organisation_id else None
+
+
+class ApiToken(models.Model):
+    """A bearer token for an integration. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField("前缀", max_length=8)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

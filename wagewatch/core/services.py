@@ -1,0 +1,108 @@
+"""Writes for territories, organisations and users. Each runs in a transaction and records
+its history event in that same transaction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+
+from wagewatch.history.services import event_append
+
+from .models import Organisation, Role, Territory, User
+
+
+@transaction.atomic
+def territory_create(*, actor, code: str, name: str, level: str, parent: Territory | None = None) -> Territory:
+    territory = Territory(code=code, name=name, level=level, parent=parent)
+    territory.full_clean()
+    territory.save()
+    event_append(actor=actor, action="territory.created", obj=territory, payload={"code": code, "name": name, "level": level})
+    return territory
+
+
+@transaction.atomic
+def organisation_create(*, actor, name: str, kind: str, territory: Territory, **fields) -> Organisation:
+    organisation = Organisation(name=name, kind=kind, territory=territory, **fields)
+    organisation.full_clean()
+    organisation.save()
+    event_append(
+        actor=actor,
+        action="organisation.created",
+        obj=organisation,
+        payload={"name": name, "kind": kind, "territory": territory.code},
+    )
+    return organisation
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor,
+    username: str,
+    password: str,
+    role: str,
+    organisation: Organisation | None,
+    full_name: str = "",
+    territory: Territory | None = None,
+    phone: str = "",
+    validate: bool = True,
+) -> User:
+    user = User(
+        username=username,
+        role=role,
+        organisation=organisation,
+        full_name=full_name,
+        territory=territory,
+        phone=phone,
+        is_staff=role == Role.ADMINISTRATOR,
+        is_superuser=role == Role.ADMINISTRATOR,
+    )
+    if validate:
+        validate_password(password, user)
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.full_clean(exclude=["password"])
+    user.save()
+    event_append(
+        actor=actor,
+        action="user.created",
+        obj=user,
+        payload={"username": username, "role": role, "organisation": organisation.pk if organisation else None},
+    )
+    return user
+
+
+def user_is_locked(user: User) -> bool:
+    return bool(user.locked_until and user.locked_until > timezone.now())
+
+
+@transaction.atomic
+def user_login_failed(*, user: User) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.failed_logins += 1
+    payload = {"failed_logins": user.failed_logins}
+    if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
+        user.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        user.failed_logins = 0
+        payload["locked_until"] = user.locked_until
+        event_append(actor=None, action="user.locked", obj=user, payload=payload)
+    user.save(update_fields=["failed_logins", "locked_until"])
+    return user
+
+
+@transaction.atomic
+def user_login_succeeded(*, user: User) -> None:
+    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+
+
+@transaction.atomic
+def user_unlock(*, actor, user: User) -> User:
+    user.failed_logins = 0
+    user.locked_until = None
+    user.save(update_fields=["failed_logins", "locked_until"])
+    event_append(actor=actor, action="user.unlocked", obj=user, payload={})
+    return user

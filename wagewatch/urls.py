@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from wagewatch.api import api
+
+admin.site.site_header = "根治欠薪智慧监管平台 · 系统管理"
+admin.site.site_title = "根治欠薪智慧监管平台"
+admin.site.index_title = "系统管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("wagewatch.core.urls")),
+    path("registry/", include("wagewatch.registry.urls")),
+    path("history/", include("wagewatch.history.urls")),
+]
+
+handler403 = "wagewatch.core.views.forbidden"
+handler404 = "wagewatch.core.views.not_found"
+handler500 = "wagewatch.core.views.server_error"
