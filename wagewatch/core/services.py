@@ -106,3 +106,26 @@ def user_unlock(*, actor, user: User) -> User:
     user.save(update_fields=["failed_logins", "locked_until"])
     event_append(actor=actor, action="user.unlocked", obj=user, payload={})
     return user
+
+
+@transaction.atomic
+def personal_data_reveal(*, actor: User, obj, field_name: str) -> str:
+    """Return the clear value of a protected field and record who saw it.
+
+    The caller has already fetched `obj` through a scoped selector."""
+    from django.core.exceptions import PermissionDenied
+
+    from .protected import KIND_LABELS, ProtectedField, may_reveal
+
+    field = obj._meta.get_field(field_name)
+    if not isinstance(field, ProtectedField):
+        raise PermissionDenied("该字段不是受保护的个人信息")
+    if not may_reveal(actor, field.kind):
+        raise PermissionDenied(f"您的角色无权查看完整的{KIND_LABELS[field.kind]}")
+    event_append(
+        actor=actor,
+        action="personal_data.revealed",
+        obj=obj,
+        payload={"field": field_name, "kind": field.kind},
+    )
+    return getattr(obj, field_name)
