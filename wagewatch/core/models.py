@@ -172,3 +172,82 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+# --- Working-day calendar and time limits (owned by the calendar feature) ---
+
+
+class CalendarSource(models.TextChoices):
+    OFFICIAL_PACKAGE = "package", "官方数据(chinesecalendar)"
+    ADMINISTRATOR = "administrator", "管理员导入"
+
+
+class CalendarYear(models.Model):
+    """A year whose official arrangement is loaded. Dates of years with no row here are
+    computed Monday–Friday and marked provisional."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    source = models.CharField("来源", max_length=16, choices=CalendarSource.choices)
+    loaded_at = models.DateTimeField("导入时间")
+    loaded_by = models.ForeignKey(
+        User, verbose_name="导入人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    holiday_count = models.PositiveSmallIntegerField("放假天数", default=0)
+    makeup_count = models.PositiveSmallIntegerField("调休上班天数", default=0)
+
+    class Meta:
+        verbose_name = "已导入的日历年度"
+        verbose_name_plural = "已导入的日历年度"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年"
+
+
+class CalendarDay(models.Model):
+    """One date of a loaded year: working day or not, and why (holiday name, 调休 make-up day)."""
+
+    date = models.DateField("日期", unique=True)
+    year = models.PositiveSmallIntegerField("年度", db_index=True)
+    is_working_day = models.BooleanField("工作日")
+    holiday_name = models.CharField("节假日名称", max_length=40, blank=True)
+    is_makeup_working_day = models.BooleanField("调休上班", default=False)
+    makeup_for = models.CharField("调休对应节日", max_length=40, blank=True)
+    source = models.CharField("来源", max_length=16, choices=CalendarSource.choices)
+
+    class Meta:
+        verbose_name = "工作日历"
+        verbose_name_plural = "工作日历"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return self.date.isoformat()
+
+
+class TimeLimit(models.Model):
+    """A handling time limit (办理时限): an amount and a unit, looked up by key by the features
+    that set deadlines. Editable, because time limits differ between places."""
+
+    class Unit(models.TextChoices):
+        MINUTES = "minutes", "分钟"
+        HOURS = "hours", "小时"
+        CALENDAR_DAYS = "calendar_days", "自然日"
+        WORKING_DAYS = "working_days", "工作日"
+
+    key = models.SlugField("代码", max_length=64, unique=True)
+    name = models.CharField("名称", max_length=60)
+    amount = models.PositiveIntegerField("时限数值")
+    unit = models.CharField("单位", max_length=16, choices=Unit.choices)
+    includes_start_day = models.BooleanField(
+        "起算当日计入", default=False, help_text="勾选后按日计算的时限把起算当日算作第1天(如“首日对接”:1个自然日即当天内)"
+    )
+    description = models.TextField("说明", blank=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "办理时限"
+        verbose_name_plural = "办理时限"
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.amount}{self.get_unit_display()})"
