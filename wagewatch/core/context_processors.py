@@ -6,7 +6,7 @@ OFFICE_ROLES = {Role.OFFICE_STAFF, Role.OFFICE_LEADER, Role.ADMINISTRATOR}
 
 
 def navigation(request):
-    """The menu a signed-in user sees, by role."""
+    """The menu a signed-in user sees, by role, and which entry the current page belongs to."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -17,6 +17,7 @@ def navigation(request):
     if user.role in OFFICE_ROLES or user.role == Role.UNIT_LEADER:
         items.append(("core:user_list", "用户"))
     if user.role in OFFICE_ROLES:
+        items.append(("history:event_list", "历史记录"))
         items.append(("core:calendar", "工作日历"))
         items.append(("core:time_limits", "办理时限"))
     links = []
@@ -25,4 +26,8 @@ def navigation(request):
             links.append((name, reverse(name), label))
         except NoReverseMatch:  # a page not installed in this deployment
             continue
-    return {"nav_items": links, "is_administrator": user.role == Role.ADMINISTRATOR}
+    # The entry whose URL is the longest prefix of this page (a detail page lights its list).
+    path = request.path
+    matches = [url for _, url, _ in links if url == path or (url != "/" and path.startswith(url))]
+    active = max(matches, key=len) if matches else None
+    return {"nav_items": links, "nav_active": active, "is_administrator": user.role == Role.ADMINISTRATOR}

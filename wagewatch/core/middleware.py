@@ -2,28 +2,51 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
-from django.shortcuts import redirect
+from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
 
 
 class SessionIdleTimeoutMiddleware:
-    """Signs a user out after SESSION_IDLE_MINUTES without a request (shared office PCs)."""
+    """Signs a user out after SESSION_IDLE_MINUTES without a request (shared office PCs).
+
+    The time of the last request is kept in the session; it is rewritten at most once every
+    TOUCH_SECONDS so that a busy page does not write the session on every request."""
 
     KEY = "last_seen"
+    TOUCH_SECONDS = 30
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and hasattr(request, "session"):
+        session = getattr(request, "session", None)
+        if user is not None and session is not None and user.is_authenticated and session.session_key:
             now = int(time.time())
-            last = request.session.get(self.KEY)
-            if last is not None and now - last > settings.SESSION_IDLE_MINUTES * 60:
-                logout(request)
-                if not request.path.startswith("/api/"):
-                    messages.info(request, f"您已{settings.SESSION_IDLE_MINUTES}分钟未操作,请重新登录")
-                    return redirect(f"/login/?next={request.path}")
-            else:
-                request.session[self.KEY] = now
-        return self.get_response(request)
+            last = session.get(self.KEY)
+            idle_limit = settings.SESSION_IDLE_MINUTES * 60
+            if last is not None and now - int(last) > idle_limit:
+                return self._expired(request)
+            if last is None or now - int(last) >= self.TOUCH_SECONDS:
+                session[self.KEY] = now
+        response = self.get_response(request)
+        # A fresh sign-in starts the idle clock (the login request itself was anonymous above).
+        # Bearer-token API calls carry no session sign-in and must not get a session.
+        session = getattr(request, "session", None)
+        if session is not None and SESSION_KEY in session and self.KEY not in session:
+            session[self.KEY] = int(time.time())
+        return response
+
+    def _expired(self, request):
+        logout(request)
+        if request.path.startswith("/api/"):
+            # The API answers 401 in its own error shape once the user is anonymous.
+            return self.get_response(request)
+        messages.info(request, f"您已{settings.SESSION_IDLE_MINUTES}分钟未操作,已自动退出,请重新登录")
+        next_url = request.get_full_path() if request.method == "GET" else request.path
+        if getattr(request, "htmx", False):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = redirect_to_login(next_url).url
+            return response
+        return redirect_to_login(next_url)

@@ -100,11 +100,50 @@ def user_login_succeeded(*, user: User) -> None:
 
 
 @transaction.atomic
+def user_lock_expire(*, user: User) -> User:
+    """Clear a lock whose time has run out, recording that the system lifted it."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.locked_until is None or user.locked_until > timezone.now():
+        return user
+    payload = {"reason": "expired", "locked_until": user.locked_until}
+    user.locked_until = None
+    user.failed_logins = 0
+    user.save(update_fields=["failed_logins", "locked_until"])
+    event_append(actor=None, action="user.unlocked", obj=user, payload=payload)
+    return user
+
+
+@transaction.atomic
 def user_unlock(*, actor, user: User) -> User:
+    from django.core.exceptions import PermissionDenied
+
+    from .selectors import may_unlock
+
+    if actor is not None and not may_unlock(actor):
+        raise PermissionDenied("只有系统管理员或清欠办领导可以解锁账户")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    payload = {"reason": "manual", "locked_until": user.locked_until}
     user.failed_logins = 0
     user.locked_until = None
     user.save(update_fields=["failed_logins", "locked_until"])
-    event_append(actor=actor, action="user.unlocked", obj=user, payload={})
+    event_append(actor=actor, action="user.unlocked", obj=user, payload=payload)
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, actor: User, user: User, new_password: str) -> User:
+    """Set a new password after the caller has checked the old one (or is resetting it).
+    The password itself never reaches the history."""
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "password_changed_at"])
+    event_append(
+        actor=actor,
+        action="user.password_changed",
+        obj=user,
+        payload={"by_self": getattr(actor, "pk", None) == user.pk},
+    )
     return user
 
 
