@@ -1,6 +1,14 @@
-"""The append-only event log. Rows are never updated or deleted (database triggers refuse it)."""
+"""The append-only event log, its stored Merkle nodes and its signed tree heads.
+
+Rows of all three tables are never updated or deleted: database triggers refuse it (see
+`guard.py`), and `verify_history` detects what someone did around the triggers anyway.
+"""
+
+import json
 
 from django.db import models
+
+from .labels import action_label, payload_summary
 
 
 class Event(models.Model):
@@ -25,3 +33,62 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)
+
+    @property
+    def payload_data(self):
+        return json.loads(self.payload)
+
+    @property
+    def payload_summary(self) -> str:
+        return payload_summary(self.payload)
+
+
+class TreeNode(models.Model):
+    """Hash of one perfect subtree of the event tree: 2**level leaves starting at leaf
+    index * 2**level (level 0 is a copy of the leaf hash as it was when published).
+
+    Filled when a tree head is published, so any proof for a published size reads O(log n)
+    rows. `key` packs (level, index) as level << 48 | index to keep one small integer key."""
+
+    key = models.BigIntegerField("节点键", primary_key=True)
+    hash = models.BinaryField("哈希", max_length=32)
+
+    class Meta:
+        verbose_name = "默克尔树节点"
+        verbose_name_plural = "默克尔树节点"
+
+    @property
+    def level(self) -> int:
+        return self.key >> 48
+
+    @property
+    def index(self) -> int:
+        return self.key & ((1 << 48) - 1)
+
+
+class TreeHead(models.Model):
+    """A signed statement of the tree's size and root at a moment (RFC 6962 §3.5).
+
+    The signature is Ed25519 over the RFC 6962 TreeHeadSignature structure:
+    version 0 (1 byte), signature type 1 (1 byte), timestamp in milliseconds (8 bytes),
+    tree size (8 bytes), root hash (32 bytes), all big-endian."""
+
+    tree_size = models.BigIntegerField("树规模(事件数)", unique=True)
+    root_hash = models.CharField("根哈希", max_length=64)
+    timestamp_ms = models.BigIntegerField("签名时间戳(毫秒)")
+    signed_at = models.DateTimeField("签名时间")
+    signature = models.CharField("签名", max_length=128)
+    public_key = models.CharField("公钥", max_length=64)
+    published_by = models.CharField("发布者", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "签名树头"
+        verbose_name_plural = "签名树头"
+        ordering = ["-tree_size"]
+
+    def __str__(self) -> str:
+        return f"树头 {self.tree_size} {self.root_hash[:12]}…"

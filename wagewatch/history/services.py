@@ -1,53 +1,46 @@
-"""Appending to the history. Every service that changes state calls `event_append` inside its
-own transaction, so the change and its event commit or roll back together."""
+"""Writes to the history. Every service that changes state calls `event_append` inside its own
+transaction, so the change and its event commit or roll back together. `tree_head_publish`
+extends the stored Merkle nodes and signs a new tree head."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import datetime
-from decimal import Decimal
+import base64
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Model
+from django.db.models import Model
 from django.utils import timezone
 
-from .models import Event
+from . import signing, tree
+from .canonical import canonical_json, canonical_payload, leaf_bytes, leaf_hash, leaf_text, time_text
+from .models import Event, TreeHead
+from .tree import HistoryIntegrityError
 
+__all__ = [
+    "HistoryIntegrityError",
+    "canonical_json",
+    "canonical_payload",
+    "event_append",
+    "leaf_bytes",
+    "leaf_hash",
+    "leaf_text",
+    "object_label",
+    "time_text",
+    "tree_head_publish",
+]
 
-def _default(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"不能写入历史的值类型: {type(value).__name__}")
+# Advisory lock keys (PostgreSQL); on SQLite BEGIN IMMEDIATE already serialises writers.
+APPEND_LOCK = 0x57A6E
+PUBLISH_LOCK = 0x57A6F
 
-
-def canonical_json(data: Any) -> str:
-    """Sorted keys, no spaces, UTF-8 text: the same data always gives the same bytes."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
-
-
-def leaf_bytes(*, seq, recorded_at, actor_id, actor_label, action, object_type, object_id, payload) -> bytes:
-    return canonical_json(
-        {
-            "seq": seq,
-            "time": recorded_at.isoformat() if hasattr(recorded_at, "isoformat") else recorded_at,
-            "actor_id": actor_id,
-            "actor": actor_label,
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "payload": payload,
-        }
-    ).encode()
-
-
-def leaf_hash(data: bytes) -> str:
-    return hashlib.sha256(b"\x00" + data).hexdigest()
+_LAST = f"SELECT MAX(seq) FROM {Event._meta.db_table}"
+_LOCK_AND_LAST = f"SELECT pg_advisory_xact_lock({APPEND_LOCK}); {_LAST}"
+_INSERT = (
+    f"INSERT INTO {Event._meta.db_table} "
+    "(seq, recorded_at, actor_id, actor_label, action, object_type, object_id, payload, leaf_hash) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
 
 
 def object_label(obj: Model | tuple[str, Any]) -> tuple[str, str]:
@@ -56,27 +49,58 @@ def object_label(obj: Model | tuple[str, Any]) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
-def _lock_log() -> None:
-    """Serialise appends. PostgreSQL: a transaction-level advisory lock; SQLite: the write
-    lock taken at BEGIN IMMEDIATE already serialises writers."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x57A6E])
+def _actor_fields(actor) -> tuple[int | None, str]:
+    if actor is None:
+        return None, "系统"
+    if isinstance(actor, str):
+        return None, actor[:100]
+    return getattr(actor, "pk", None), str(actor)[:100]
 
 
 def event_append(*, actor, action: str, obj, payload: dict | None = None) -> Event:
-    """Append one event. Must run inside the caller's transaction."""
-    if not transaction.get_connection().in_atomic_block:
+    """Append one event. Must run inside the caller's transaction.
+
+    `actor` is a user, None (the system) or a label such as "数据接口: 税务局"."""
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
         raise RuntimeError("event_append must run inside transaction.atomic()")
-    _lock_log()
-    last = Event.objects.aggregate(m=Max("seq"))["m"]
-    seq = 0 if last is None else last + 1
+    if not action or len(action) > 64:
+        raise ValueError("动作名称不能为空,且不超过 64 个字符")
     object_type, object_id = object_label(obj)
-    recorded_at = timezone.now()
-    actor_id = getattr(actor, "pk", None)
-    actor_label = str(actor) if actor is not None else "系统"
-    canonical_payload = json.loads(canonical_json(payload or {}))
-    data = leaf_bytes(
+    if len(object_id) > 64 or len(object_type) > 64:
+        raise ValueError("对象类型和对象ID不超过 64 个字符")
+    actor_id, actor_label = _actor_fields(actor)
+    payload_text = canonical_payload(payload or {})
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            # Two statements in one round trip (simple query protocol, no parameters). Each gets
+            # its own snapshot in READ COMMITTED, so the MAX is read after the lock is held and
+            # sees the previous holder's committed row.
+            cursor.execute(_LOCK_AND_LAST)
+            cursor.nextset()
+        else:
+            cursor.execute(_LAST)
+        last = cursor.fetchone()[0]
+        seq = 0 if last is None else last + 1
+        recorded_at = timezone.now()  # taken under the lock, so time never goes back as seq grows
+        digest = leaf_hash(
+            leaf_text(seq, recorded_at.isoformat(), actor_id, actor_label, action, object_type, object_id, payload_text).encode()
+        )
+        cursor.execute(
+            _INSERT,
+            [
+                seq,
+                conn.ops.adapt_datetimefield_value(recorded_at),
+                actor_id,
+                actor_label,
+                action,
+                object_type,
+                object_id,
+                payload_text,
+                digest,
+            ],
+        )
+    event = Event(
         seq=seq,
         recorded_at=recorded_at,
         actor_id=actor_id,
@@ -84,16 +108,52 @@ def event_append(*, actor, action: str, obj, payload: dict | None = None) -> Eve
         action=action,
         object_type=object_type,
         object_id=object_id,
-        payload=canonical_payload,
+        payload=payload_text,
+        leaf_hash=digest,
     )
-    return Event.objects.create(
-        seq=seq,
-        recorded_at=recorded_at,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        payload=canonical_json(canonical_payload),
-        leaf_hash=leaf_hash(data),
-    )
+    event._state.adding = False
+    event._state.db = conn.alias
+    return event
+
+
+def tree_head_publish(*, actor=None) -> TreeHead | None:
+    """Extend the stored Merkle nodes to every event appended so far and sign a tree head.
+
+    Returns None when nothing changed since the last head (or there are no events). Refuses
+    (HistoryIntegrityError) when a new event no longer hashes to its recorded leaf hash: a
+    signature must never vouch for altered rows."""
+    _, published_by = _actor_fields(actor)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PUBLISH_LOCK])
+        latest = TreeHead.objects.order_by("-tree_size").first()
+        old_size = latest.tree_size if latest else 0
+        size = tree.event_count()
+        if size == 0 or size == old_size:
+            return None
+        if size < old_size:
+            raise HistoryIntegrityError(f"事件数 {size} 少于已发布树头的规模 {old_size},历史记录被删除", seq=size)
+        root = tree.extend_nodes(old_size, size)
+        timestamp_ms = int(timezone.now().timestamp() * 1000)
+        signature = signing.sign_tree_head(timestamp_ms=timestamp_ms, tree_size=size, root_hash=root)
+        return TreeHead.objects.create(
+            tree_size=size,
+            root_hash=root.hex(),
+            timestamp_ms=timestamp_ms,
+            signed_at=datetime.fromtimestamp(timestamp_ms / 1000, tz=UTC),
+            signature=signature.hex(),
+            public_key=signing.public_key_bytes().hex(),
+            published_by=published_by if actor is not None else "定时任务",
+        )
+
+
+def public_key_info() -> dict:
+    raw = signing.public_key_bytes()
+    return {
+        "algorithm": "Ed25519",
+        "public_key_hex": raw.hex(),
+        "public_key_base64": base64.b64encode(raw).decode(),
+        "key_id": signing.key_id(raw),
+        "signed_data_format": signing.SIGNED_DATA_FORMAT,
+    }

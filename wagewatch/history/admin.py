@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from .models import Event, TreeHead
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is append-only: the admin only reads it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "recorded_at", "actor_label", "action", "object_type", "object_id"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["=object_id", "action", "actor_label"]
+    show_full_result_count = False
+
+
+@admin.register(TreeHead)
+class TreeHeadAdmin(ReadOnlyAdmin):
+    list_display = ["tree_size", "signed_at", "root_hash", "published_by"]

@@ -1,0 +1,104 @@
+"""Chinese labels of history actions, shown on timelines.
+
+Apps register the labels of their own actions in `AppConfig.ready()`:
+
+    from wagewatch.history.labels import register_action_labels
+    register_action_labels({"case.closed": "案件办结"})
+"""
+
+from __future__ import annotations
+
+import json
+
+ACTION_LABELS: dict[str, str] = {
+    "territory.created": "新建辖区",
+    "territory.updated": "修改辖区",
+    "organisation.created": "新建单位",
+    "organisation.updated": "修改单位",
+    "user.created": "新建用户",
+    "user.updated": "修改用户",
+    "user.locked": "账号锁定(登录失败过多)",
+    "user.unlocked": "账号解锁",
+    "user.password_changed": "修改密码",
+    "user.deactivated": "停用用户",
+    "personal_data.revealed": "查看完整个人信息",
+    "enterprise.created": "登记企业",
+    "enterprise.updated": "修改企业信息",
+    "project.created": "登记建设项目",
+    "project.updated": "修改建设项目",
+    "project.participant_added": "添加参建单位",
+    "project.participant_removed": "移除参建单位",
+    "supervision_threshold.updated": "修改纳入监管标准",
+    "calendar.year_loaded": "载入年度工作日历",
+    "calendar.day_changed": "调整工作日历",
+    "time_limit.updated": "修改办理时限",
+    "complaint.registered": "登记投诉",
+    "complaint.merged": "合并投诉",
+    "case.created": "立案",
+    "case.dispatched": "转办",
+    "case.escalated": "升级处理",
+    "case.resolved": "办结",
+    "case.closed": "结案",
+    "case.reopened": "重新办理",
+}
+
+# Readable names of payload keys seen often; unknown keys are shown as they are.
+PAYLOAD_KEY_LABELS: dict[str, str] = {
+    "name": "名称",
+    "code": "编码",
+    "level": "层级",
+    "kind": "类型",
+    "role": "角色",
+    "username": "用户名",
+    "organisation": "单位",
+    "territory": "辖区",
+    "field": "字段",
+    "year": "年份",
+    "changes": "变更",
+    "failed_logins": "失败次数",
+    "locked_until": "锁定至",
+    "reason": "原因",
+    "amount": "金额",
+    "status": "状态",
+}
+
+SUMMARY_LENGTH = 80
+
+
+def register_action_labels(labels: dict[str, str]) -> None:
+    """Add or replace labels; call from an app's `AppConfig.ready()`."""
+    for action, label in labels.items():
+        if not isinstance(action, str) or not isinstance(label, str) or not label:
+            raise ValueError(f"动作标签必须是非空文本: {action!r}")
+    ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def _short(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(str(k) for k in value) + "}"
+    if isinstance(value, list):
+        return f"[{len(value)}项]"
+    if value is None:
+        return "空"
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    return str(value)
+
+
+def payload_summary(payload: str, limit: int = SUMMARY_LENGTH) -> str:
+    """A short one-line reading of a payload for people, e.g. "名称: 东城街道; 层级: street"."""
+    try:
+        data = json.loads(payload) if isinstance(payload, str) else payload
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        text = _short(data)
+    else:
+        text = "; ".join(f"{PAYLOAD_KEY_LABELS.get(k, k)}: {_short(v)}" for k, v in data.items())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

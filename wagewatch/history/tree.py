@@ -1,0 +1,180 @@
+"""The Merkle tree over the events, kept in the database.
+
+`TreeNode` holds the hash of every perfect subtree inside the latest published tree, so a proof
+for any size up to that one reads O(log n) rows in one query (see `merkle` for the arithmetic).
+Rows are read with plain SQL in seq order, in chunks: the ORM's per-row cost matters at a
+million events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from django.db import connection
+
+from . import merkle
+from .canonical import leaf_text, time_text
+from .models import Event, TreeHead, TreeNode
+
+CHUNK = 20_000
+EVENT_TABLE = Event._meta.db_table
+NODE_TABLE = TreeNode._meta.db_table
+# Times as text in Python's isoformat() of an aware UTC datetime, formatted by the database:
+# parsing a million timestamps into datetimes only to print them again costs more than hashing.
+_TIME_SQL = {
+    "postgresql": "REPLACE(to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || '+00:00'",
+    "sqlite": "REPLACE(recorded_at, ' ', 'T') || '+00:00'",
+}
+
+
+def _columns() -> str:
+    time_sql = _TIME_SQL.get(connection.vendor, "recorded_at")
+    return (
+        f"seq, {time_sql}, COALESCE(CAST(actor_id AS TEXT), 'null'), actor_label, action, object_type, object_id, "
+        "payload, leaf_hash"
+    )
+
+
+class HistoryIntegrityError(Exception):
+    """The stored history no longer matches what was recorded; `seq` names the first bad event."""
+
+    def __init__(self, message: str, seq: int | None = None):
+        super().__init__(message)
+        self.seq = seq
+
+
+def event_count() -> int:
+    """Size of the log: one past the highest seq (gaps are verify_history's business)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(seq) FROM {EVENT_TABLE}")
+        last = cursor.fetchone()[0]
+    return 0 if last is None else last + 1
+
+
+def latest_tree_head() -> TreeHead | None:
+    return TreeHead.objects.order_by("-tree_size").first()
+
+
+def iter_event_rows(start: int | None = None, end: int | None = None, chunk: int = CHUNK) -> Iterator[list[tuple]]:
+    """Chunks of raw event rows with start <= seq < end, in seq order (keyset pagination)."""
+    last = (start - 1) if start is not None else -(2**63)
+    while True:
+        columns = _columns()
+        with connection.cursor() as cursor:
+            if end is None:
+                cursor.execute(f"SELECT {columns} FROM {EVENT_TABLE} WHERE seq > %s ORDER BY seq LIMIT %s", [last, chunk])
+            else:
+                cursor.execute(
+                    f"SELECT {columns} FROM {EVENT_TABLE} WHERE seq > %s AND seq < %s ORDER BY seq LIMIT %s",
+                    [last, end, chunk],
+                )
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        yield rows
+        if len(rows) < chunk:
+            return
+        last = rows[-1][0]
+
+
+def row_digest(row: tuple) -> bytes:
+    """Leaf hash recomputed from a raw row's contents (not from its stored leaf_hash)."""
+    seq, time, actor_id, actor_label, action, object_type, object_id, payload, _ = row
+    if not isinstance(time, str):  # a backend without a _TIME_SQL entry
+        time = time_text(time)
+    return merkle.hash_leaf(leaf_text(seq, time, actor_id, actor_label, action, object_type, object_id, payload).encode())
+
+
+def fetch_nodes(ids: Iterable[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    keys = [merkle.node_key(level, index) for level, index in ids]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT key, hash FROM {NODE_TABLE} WHERE key = ANY(%s)", [keys])
+        else:
+            placeholders = ",".join(["%s"] * len(keys))
+            cursor.execute(f"SELECT key, hash FROM {NODE_TABLE} WHERE key IN ({placeholders})", keys)
+        rows = cursor.fetchall()
+    mask = (1 << merkle.INDEX_BITS) - 1
+    return {(key >> merkle.INDEX_BITS, key & mask): bytes(value) for key, value in rows}
+
+
+def write_nodes(nodes: list[tuple[int, int, bytes]]) -> None:
+    if not nodes:
+        return
+    rows = [(merkle.node_key(level, index), digest) for level, index, digest in nodes]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {NODE_TABLE} (key, hash) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {NODE_TABLE} (key, hash) VALUES (%s, %s)", rows)
+
+
+def extend_nodes(old_size: int, new_size: int) -> bytes:
+    """Store the perfect subtrees completed by events [old_size, new_size) and return the
+    root of the tree of new_size. Each event is re-hashed from its contents first."""
+    frontier_ids = merkle.range_ids(0, old_size)
+    known = fetch_nodes(frontier_ids)
+    if len(known) != len(frontier_ids):
+        raise HistoryIntegrityError(f"已存储的默克尔树节点缺失(规模 {old_size}),请运行 verify_history 检查", seq=None)
+    running = merkle.CompactRange(old_size, [known[i] for i in frontier_ids])
+    expected = old_size
+    for rows in iter_event_rows(old_size, new_size):
+        completed: list = []
+        for row in rows:
+            seq = row[0]
+            if seq != expected:
+                raise HistoryIntegrityError(f"事件序号不连续:缺少序号 {expected}", seq=expected)
+            digest = row_digest(row)
+            if digest.hex() != row[8]:
+                raise HistoryIntegrityError(f"事件 #{seq} 的内容与记录的叶子哈希不符", seq=seq)
+            running.append(digest, completed)
+            expected += 1
+        write_nodes(completed)
+    if expected != new_size:
+        raise HistoryIntegrityError(f"事件序号不连续:缺少序号 {expected}", seq=expected)
+    return running.root()
+
+
+def _nodes_or_fail(ids: set[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
+    nodes = fetch_nodes(ids)
+    if len(nodes) != len(ids):
+        raise HistoryIntegrityError("证明所需的默克尔树节点缺失,请运行 verify_history 检查")
+    return nodes
+
+
+def root_at(size: int) -> bytes:
+    if size == 0:
+        return merkle.empty_root()
+    ids = merkle.range_ids(0, size)
+    nodes = _nodes_or_fail(set(ids))
+    return merkle.fold([nodes[i] for i in ids])
+
+
+def inclusion_proof(seq: int, tree_size: int) -> dict:
+    """Leaf hash, audit path (bottom first) and root for event `seq` in the tree of
+    `tree_size`; tree_size must not exceed the latest published size."""
+    plan = merkle.inclusion_plan(seq, tree_size)
+    root_ids = merkle.range_ids(0, tree_size)
+    nodes = _nodes_or_fail({(0, seq), *root_ids, *(i for element in plan for i in element)})
+    return {
+        "leaf_hash": nodes[(0, seq)],
+        "audit_path": [merkle.fold([nodes[i] for i in element]) for element in plan],
+        "root_hash": merkle.fold([nodes[i] for i in root_ids]),
+    }
+
+
+def consistency_proof(first: int, second: int) -> dict:
+    plan = merkle.consistency_plan(first, second)
+    first_ids = merkle.range_ids(0, first)
+    second_ids = merkle.range_ids(0, second)
+    nodes = _nodes_or_fail({*first_ids, *second_ids, *(i for element in plan for i in element)})
+    return {
+        "proof": [merkle.fold([nodes[i] for i in element]) for element in plan],
+        "first_root": merkle.fold([nodes[i] for i in first_ids]) if first else merkle.empty_root(),
+        "second_root": merkle.fold([nodes[i] for i in second_ids]) if second else merkle.empty_root(),
+    }
