@@ -1,8 +1,146 @@
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
 import pytest
 
 from wagewatch.testing.world import build_world
+
+WORKER_START_SECONDS = 90
+WORKER_STOP_SECONDS = 20
 
 
 @pytest.fixture
 def world(db):
     return build_world()
+
+
+def _session_runs_jobs(session) -> bool:
+    return any(item.get_closest_marker("jobs") for item in session.items)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """A worker process cannot open another process's in-memory SQLite database, so a session
+    that runs job tests keeps its SQLite test database in a file (unless SQLITE_TEST_NAME names one)."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3" or not _session_runs_jobs(request.session):
+        return
+    test = db.setdefault("TEST", {})
+    if not test.get("NAME") or test["NAME"] == ":memory:" or "mode=memory" in str(test["NAME"]):
+        suffix = getattr(request.config, "workerinput", {}).get("workerid", "main")
+        test["NAME"] = str(Path(tempfile.gettempdir()) / f"wagewatch-test-{os.getpid()}-{suffix}.sqlite3")
+
+
+def _worker_env(queue: str) -> dict[str, str]:
+    from django.conf import settings
+    from django.db import connection
+
+    env = os.environ.copy()
+    for name in ("SQLITE_TEST_NAME", "DATABASE_URL_FILE", "CELERY_TASK_ALWAYS_EAGER"):
+        env.pop(name, None)
+    # The worker must see the same test database and decrypt/sign with the same keys as the tests.
+    env.update(
+        DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "wagewatch.settings"),
+        DATABASE_NAME=str(connection.settings_dict["NAME"]),
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        CELERY_TASK_DEFAULT_QUEUE=queue,
+        WAGEWATCH_VAR_DIR=str(settings.VAR_DIR),
+        SECRET_KEY=settings.SECRET_KEY,
+        FIELD_ENCRYPTION_KEY=settings.FIELD_ENCRYPTION_KEY,
+        FIELD_LOOKUP_KEY=settings.FIELD_LOOKUP_KEY,
+        HISTORY_SIGNING_KEY=settings.HISTORY_SIGNING_KEY,
+        PYTHONUNBUFFERED="1",
+    )
+    for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "FIELD_LOOKUP_KEY", "HISTORY_SIGNING_KEY"):
+        env.pop(f"{name}_FILE", None)
+    return env
+
+
+class CeleryWorker:
+    """A `celery worker` subprocess consuming a queue of its own on the configured broker."""
+
+    def __init__(self, process: subprocess.Popen, queue: str, log_path: Path):
+        self.process = process
+        self.queue = queue
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def wait_for(self, predicate, *, timeout: float = 30, interval: float = 0.2):
+        """Poll until predicate() is truthy and return it; fail with the worker's log after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            if not self.alive():
+                pytest.fail(f"Celery worker 已退出:\n{self.log()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"{timeout} 秒内未等到任务结果\n--- worker log ---\n{self.log()}")
+            time.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Start one worker for the session, after the test database exists; stop it before the
+    test database is dropped (PostgreSQL refuses to drop a database with open connections)."""
+    queue = f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    base_dir = Path(__file__).resolve().parent.parent
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "wagewatch", "worker",
+                "--pool=solo", "--loglevel=INFO", "-Q", queue, "--hostname", f"{queue}@%h",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ],
+            cwd=base_dir,
+            env=_worker_env(queue),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    worker = CeleryWorker(process, queue, log_path)
+    deadline = time.monotonic() + WORKER_START_SECONDS
+    while " ready." not in worker.log():
+        if not worker.alive():
+            pytest.fail(f"Celery worker 启动失败:\n{worker.log()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"Celery worker {WORKER_START_SECONDS} 秒内未就绪:\n{worker.log()}")
+        time.sleep(0.2)
+    yield worker
+    if worker.alive():
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=WORKER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process, transactional_db, settings):
+    """Use with @pytest.mark.jobs: tasks sent with .delay() run in a real worker process against
+    the test database. The test's writes are committed (transactional_db) so the worker sees them."""
+    from wagewatch.celery import app
+
+    if not celery_worker_process.alive():
+        pytest.fail(f"Celery worker 已退出:\n{celery_worker_process.log()}")
+    saved = app.conf.task_default_queue, app.conf.task_always_eager
+    app.conf.task_default_queue = celery_worker_process.queue
+    app.conf.task_always_eager = False
+    yield celery_worker_process
+    app.conf.task_default_queue, app.conf.task_always_eager = saved
+

@@ -1,0 +1,15 @@
+"""Small Celery tasks of the core app."""
+
+from pathlib import Path
+
+from celery import shared_task
+
+
+@shared_task(name="wagewatch.core.tasks.ping")
+def ping(marker: str | None = None) -> str:
+    """Prove a worker is consuming this queue: touches `marker` (a file path) when given.
+
+    Writes nothing to the database, so it is safe against any database."""
+    if marker:
+        Path(marker).touch()
+    return "pong"
