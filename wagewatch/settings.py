@@ -103,7 +103,11 @@ TEMPLATES = [
 ]
 
 DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'wagewatch.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL") or DEFAULT_SQLITE, conn_max_age=60)}
+# DATABASE_URL: postgres://user:password@host:5432/name, or sqlite:////absolute/path.sqlite3.
+DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL") or DEFAULT_SQLITE, conn_max_age=60, conn_health_checks=True)}
+if env("DATABASE_NAME"):
+    # Keeps every other connection setting: the job tests use it to point a worker at the test database.
+    DATABASES["default"]["NAME"] = env("DATABASE_NAME")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of failing
     # with "database is locked" when a read transaction tries to upgrade.
@@ -177,6 +181,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
     }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A separate queue name lets test workers share a broker with a running `make run` without
+# taking each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE") or "celery"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
