@@ -8,6 +8,7 @@ million events.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 
 from django.db import connection
@@ -56,25 +57,56 @@ def latest_tree_head() -> TreeHead | None:
 
 
 def iter_event_rows(start: int | None = None, end: int | None = None, chunk: int = CHUNK) -> Iterator[list[tuple]]:
-    """Chunks of raw event rows with start <= seq < end, in seq order (keyset pagination)."""
-    last = (start - 1) if start is not None else -(2**63)
-    while True:
-        columns = _columns()
+    """Chunks of raw event rows with start <= seq < end, in seq order.
+
+    Chunks are seq ranges, not keyset pages, so on PostgreSQL the query for the next chunk can
+    be sent before the current one is processed (pipeline mode): the server reads and formats
+    while Python hashes. Without `start`, stray negative seqs come first so the caller sees them."""
+    if end is None:
+        end = event_count()
+    lo = 0 if start is None else start
+    conditions: list[tuple[str, list[int]]] = []
+    if start is None:
+        conditions.append(("seq < %s", [0]))
+    conditions += [("seq >= %s AND seq < %s", [a, min(a + chunk, end)]) for a in range(lo, end, chunk)]
+    columns = _columns()
+    queries = [(f"SELECT {columns} FROM {EVENT_TABLE} WHERE {where} ORDER BY seq", params) for where, params in conditions]
+    if connection.vendor == "postgresql" and len(queries) > 2:
+        yield from _pipelined(queries)
+        return
+    for sql, params in queries:
         with connection.cursor() as cursor:
-            if end is None:
-                cursor.execute(f"SELECT {columns} FROM {EVENT_TABLE} WHERE seq > %s ORDER BY seq LIMIT %s", [last, chunk])
-            else:
-                cursor.execute(
-                    f"SELECT {columns} FROM {EVENT_TABLE} WHERE seq > %s AND seq < %s ORDER BY seq LIMIT %s",
-                    [last, end, chunk],
-                )
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
-        if not rows:
-            return
-        yield rows
-        if len(rows) < chunk:
-            return
-        last = rows[-1][0]
+        if rows:
+            yield rows
+
+
+def _pipelined(queries: list[tuple[str, list]]) -> Iterator[list[tuple]]:
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    pending: deque = deque()
+    remaining = iter(queries)
+
+    def send() -> None:
+        query = next(remaining, None)
+        if query is not None:
+            cursor = psycopg.Cursor(raw)
+            cursor.execute(*query)
+            pending.append(cursor)
+
+    with raw.pipeline():
+        send()
+        send()
+        while pending:
+            cursor = pending.popleft()
+            rows = cursor.fetchall()
+            cursor.close()
+            send()
+            if rows:
+                yield rows
 
 
 def row_digest(row: tuple) -> bytes:
@@ -104,13 +136,15 @@ def fetch_nodes(ids: Iterable[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
 def write_nodes(nodes: list[tuple[int, int, bytes]]) -> None:
     if not nodes:
         return
-    rows = [(merkle.node_key(level, index), digest) for level, index, digest in nodes]
+    shift = merkle.INDEX_BITS
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # One pre-formatted COPY text block: per-row adaptation would cost more than hashing.
+            data = "".join([f"{(level << shift) | index}\t\\\\x{digest.hex()}\n" for level, index, digest in nodes])
             with cursor.cursor.copy(f"COPY {NODE_TABLE} (key, hash) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write(data)
         else:
+            rows = [((level << shift) | index, digest) for level, index, digest in nodes]
             cursor.executemany(f"INSERT INTO {NODE_TABLE} (key, hash) VALUES (%s, %s)", rows)
 
 
