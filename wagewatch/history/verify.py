@@ -53,9 +53,10 @@ def _locate_rewritten_row(start: int, end: int) -> Problem:
 def verify_history(*, trusted_keys: list[bytes] | None = None, check_nodes: bool = False) -> Report:
     report = Report()
     trusted = set(trusted_keys) if trusted_keys else {signing.public_key_bytes()}
-    heads = list(TreeHead.objects.order_by("tree_size"))
-    report.tree_heads = len(heads)
-    for head in heads:
+    all_heads = list(TreeHead.objects.order_by("tree_size"))
+    report.tree_heads = len(all_heads)
+    heads = []  # only heads whose signature holds say anything about the rows
+    for head in all_heads:
         try:
             key, signature, root = bytes.fromhex(head.public_key), bytes.fromhex(head.signature), bytes.fromhex(head.root_hash)
         except ValueError:
@@ -67,10 +68,12 @@ def verify_history(*, trusted_keys: list[bytes] | None = None, check_nodes: bool
             public_key=key, signature=signature, timestamp_ms=head.timestamp_ms, tree_size=head.tree_size, root_hash=root
         ):
             report.problems.append(Problem(f"树头(规模 {head.tree_size})的签名无效"))
+        else:
+            heads.append(head)
 
     head_sizes = [h.tree_size for h in heads]
     head_roots = [h.root_hash for h in heads]
-    published_size = head_sizes[-1] if heads else 0
+    published_size = all_heads[-1].tree_size if all_heads else 0  # TreeNode covers this many leaves
     next_head = 0
     next_size = head_sizes[0] if heads else -1
     first_bad_head: tuple[int, int] | None = None  # (start, end) of the range that changed

@@ -98,7 +98,13 @@ def test_stored_rows_rehash_to_their_leaf_hash_with_microseconds_and_without(db)
     at = datetime(2026, 3, 1, 8, 0, 0, tzinfo=UTC)
     text = leaf_text(1, at.isoformat(), None, "系统", "x.y", "demo", "2", "{}")
     Event.objects.create(
-        seq=1, recorded_at=at, actor_label="系统", action="x.y", object_type="demo", object_id="2", payload="{}",
+        seq=1,
+        recorded_at=at,
+        actor_label="系统",
+        action="x.y",
+        object_type="demo",
+        object_id="2",
+        payload="{}",
         leaf_hash=merkle.hash_leaf(text.encode()).hex(),
     )
     rows = [row for chunk in iter_event_rows() for row in chunk]
