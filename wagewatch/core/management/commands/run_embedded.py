@@ -47,6 +47,9 @@ class Command(BaseCommand):
             raise CommandError(f"监听地址“{addr}”不正确,应为 主机:端口,例如 127.0.0.1:8000") from None
         self._check_port_free(host, port)
 
+        # Static files come from the installed packages (whitenoise with finders); an empty
+        # STATIC_ROOT keeps whitenoise from warning that it is missing.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         worker = None if no_worker else self._start_worker()
         signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         try:
@@ -108,6 +111,6 @@ class Command(BaseCommand):
             if token:
                 out.write("")
                 out.write(f"数据接口令牌(data_feed):{token}")
-                out.write(f"  例:curl -H 'Authorization: Bearer {token}' {url}/api/v1/calendar/2026-10-01")
+                out.write(f"  例:curl -H 'Authorization: Bearer {token}' {url}/api/v1/me")
         out.write("")
         out.write("按 Ctrl-C 停止。")
