@@ -1,0 +1,163 @@
+"""Who sees which core object, for every user of the test world, through pages and the API.
+
+The expectations are one table: kind → user → the keys (in `world.<attr>`) that user sees.
+Another app adds its kinds by adding a `Kind` to KINDS and a column to EXPECTED; the tests
+below run every (user, kind) pair through the detail page, the detail endpoint, the list page
+and the list endpoint, and compare the visible set with the table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import reverse
+
+WORLD_USERS = [
+    "clerk",
+    "office_staff",
+    "office_leader",
+    "inspector",
+    "street_a_handler",
+    "street_a_leader",
+    "street_b_handler",
+    "housing_handler",
+    "transport_handler",
+    "soe_handler",
+    "police_officer",
+    "grid_a_worker",
+    "labour_manager",
+    "tax_feed",
+    "admin",
+]
+
+
+@dataclass(frozen=True)
+class Kind:
+    world_attr: str  # the dict on World holding the objects
+    detail_page: str  # URL name taking the pk
+    list_page: str  # URL name; the response context has `page` (a Paginator page)
+    api_detail: str  # path with {id}
+    api_list: str  # paginated endpoint answering {"items": [...], "count": n}
+
+
+KINDS = {
+    "territory": Kind("territories", "core:territory_detail", "core:territory_list", "/api/v1/territories/{id}", "/api/v1/territories"),
+    "organisation": Kind(
+        "organisations", "core:organisation_detail", "core:organisation_list", "/api/v1/organisations/{id}", "/api/v1/organisations"
+    ),
+    "user": Kind("users", "core:user_detail", "core:user_list", "/api/v1/users/{id}", "/api/v1/users"),
+}
+
+ALL = "__all__"
+T_DISTRICT = ALL
+T_STREET_A = {"street_a", "community_a", "grid_a"}
+T_STREET_B = {"street_b", "community_b", "grid_b"}
+O_STREET_A = {"street_a", "contractor_a"}
+DISTRICT_WIDE = {
+    "clerk",
+    "office_staff",
+    "office_leader",
+    "inspector",
+    "housing_handler",
+    "transport_handler",
+    "soe_handler",
+    "police_officer",
+    "admin",
+}
+
+EXPECTED: dict[str, dict[str, set[str] | str]] = {
+    "territory": {
+        **{u: T_DISTRICT for u in DISTRICT_WIDE},
+        "street_a_handler": T_STREET_A,
+        "street_a_leader": T_STREET_A,
+        "street_b_handler": T_STREET_B,
+        "grid_a_worker": {"grid_a"},
+        "labour_manager": T_STREET_A,  # not territorial: the subtree of its organisation's street
+        "tax_feed": set(),
+    },
+    "organisation": {
+        **{u: ALL for u in DISTRICT_WIDE},
+        "street_a_handler": O_STREET_A,
+        "street_a_leader": O_STREET_A,
+        "street_b_handler": {"street_b"},
+        "grid_a_worker": {"street_a"},  # its grid holds no organisation; its own is added
+        "labour_manager": O_STREET_A,
+        "tax_feed": {"tax_feed"},  # its own organisation only
+    },
+    "user": {
+        **{u: {u} for u in WORLD_USERS},
+        "office_staff": ALL,
+        "office_leader": ALL,
+        "admin": ALL,
+        "street_a_leader": {"street_a_handler", "street_a_leader", "grid_a_worker"},
+    },
+}
+
+
+def expected_keys(world, kind: str, user_key: str) -> set[str]:
+    expected = EXPECTED[kind][user_key]
+    return set(getattr(world, KINDS[kind].world_attr)) if expected == ALL else set(expected)
+
+
+def test_table_covers_every_world_user_and_object(world):
+    for kind, table in EXPECTED.items():
+        assert set(table) == set(WORLD_USERS) == set(world.users), kind
+        objects = set(getattr(world, KINDS[kind].world_attr))
+        for user_key, keys in table.items():
+            assert keys == ALL or keys <= objects, (kind, user_key)
+
+
+PAIRS = [(u, k) for u in WORLD_USERS for k in KINDS]
+
+
+@pytest.mark.parametrize(("user_key", "kind"), PAIRS)
+def test_detail_page_and_endpoint(world, client, user_key, kind):
+    client.force_login(world.users[user_key])
+    spec = KINDS[kind]
+    seen_page, seen_api = set(), set()
+    for key, obj in getattr(world, spec.world_attr).items():
+        page = client.get(reverse(spec.detail_page, args=[obj.pk]))
+        assert page.status_code in (200, 404), (key, page.status_code)
+        if page.status_code == 200:
+            seen_page.add(key)
+        api = client.get(spec.api_detail.format(id=obj.pk))
+        assert api.status_code in (200, 404), (key, api.status_code)
+        if api.status_code == 200:
+            assert api.json()["id"] == obj.pk
+            seen_api.add(key)
+        else:
+            assert api.json()["code"] == "not_found"
+    expected = expected_keys(world, kind, user_key)
+    assert seen_page == expected
+    assert seen_api == expected
+
+
+@pytest.mark.parametrize(("user_key", "kind"), PAIRS)
+def test_list_page_and_endpoint(world, client, user_key, kind):
+    client.force_login(world.users[user_key])
+    spec = KINDS[kind]
+    by_pk = {obj.pk: key for key, obj in getattr(world, spec.world_attr).items()}
+    expected = expected_keys(world, kind, user_key)
+
+    page = client.get(reverse(spec.list_page))
+    assert page.status_code == 200
+    assert {by_pk[o.pk] for o in page.context["page"].object_list} == expected
+
+    body = client.get(spec.api_list, {"page_size": 500}).json()
+    assert body["count"] == len(expected)
+    assert {by_pk[item["id"]] for item in body["items"]} == expected
+
+
+def test_unknown_ids_answer_404_like_foreign_ones(world, client):
+    client.force_login(world.users["street_b_handler"])
+    for spec in KINDS.values():
+        assert client.get(reverse(spec.detail_page, args=[999999])).status_code == 404
+        assert client.get(spec.api_detail.format(id=999999)).status_code == 404
+
+
+def test_anonymous_sees_nothing(world, client):
+    for spec in KINDS.values():
+        obj = next(iter(getattr(world, spec.world_attr).values()))
+        page = client.get(reverse(spec.detail_page, args=[obj.pk]))
+        assert page.status_code == 302 and page["Location"].startswith("/login/")
+        assert client.get(spec.api_detail.format(id=obj.pk)).status_code == 401
