@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import calendar_views
+
+urlpatterns = [
+    path("calendar/", calendar_views.calendar_view, name="calendar"),
+    path("calendar/load/", calendar_views.calendar_year_load_view, name="calendar_year_load"),
+    path("time-limits/", calendar_views.time_limit_list_view, name="time_limits"),
+    path("time-limits/<slug:key>/edit/", calendar_views.time_limit_edit_view, name="time_limit_edit"),
+]
