@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils import timezone
 
 from .models import User
+from .passwords import validate_password
 from .services import user_is_locked, user_lock_expire, user_login_failed, user_login_succeeded, user_password_change
 
 
@@ -53,6 +54,14 @@ class UserPasswordChangeForm(PasswordChangeForm):
         self.fields["old_password"].label = "原密码"
         self.fields["new_password1"].label = "新密码"
         self.fields["new_password2"].label = "确认新密码"
+
+    def validate_password_for_user(self, user, password_field_name="password2"):
+        password = self.cleaned_data.get(password_field_name)
+        if password:
+            try:
+                validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error(password_field_name, error)
 
     def clean(self):
         cleaned = super().clean()

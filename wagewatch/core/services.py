@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
 from wagewatch.history.services import event_append
 
 from .models import Organisation, Role, Territory, User
+from .passwords import validate_password
 
 
 @transaction.atomic

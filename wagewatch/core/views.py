@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import password_validation, update_session_auth_hash
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,6 +25,7 @@ from . import selectors
 from .export import xlsx_response
 from .forms import UserPasswordChangeForm
 from .models import Organisation, Role, Territory
+from .passwords import password_rules
 from .protected import PHONE, mask
 from .scoping import scope_for
 from .services import user_is_locked, user_unlock
@@ -96,7 +97,7 @@ def password_change(request):
         update_session_auth_hash(request, user)
         messages.success(request, "密码已修改。下次登录请使用新密码。")
         return redirect("core:home")
-    rules = password_validation.password_validators_help_texts()
+    rules = password_rules()
     return render(request, "core/password_change.html", {"form": form, "password_rules": rules})
 
 
