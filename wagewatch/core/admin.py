@@ -139,6 +139,18 @@ class UserAdmin(HistoryAdminMixin, DjangoUserAdmin):
             count += 1
         self.message_user(request, f"已解锁 {count} 个用户", messages.SUCCESS)
 
+    def user_change_password(self, request, id, form_url=""):
+        # The password and its history event commit together (see log_change).
+        with transaction.atomic():
+            return super().user_change_password(request, id, form_url)
+
+    def log_change(self, request, obj, message):
+        if request.resolver_match and request.resolver_match.url_name == "auth_user_password_change":
+            obj.password_changed_at = timezone.now()
+            obj.save(update_fields=["password_changed_at"])
+            event_append(actor=request.user, action="user.password_changed", obj=obj, payload={"by_self": False, "via": "admin"})
+        return super().log_change(request, obj, message)
+
     def save_model(self, request, obj, form, change):
         if "password1" in form.cleaned_data or (change and "password" in form.changed_data):
             obj.password_changed_at = timezone.now()

@@ -67,3 +67,42 @@ def test_token_hash_is_read_only_and_revocation_is_recorded(world, client):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert Event.objects.filter(action="api_token.revoked", object_id=str(token.pk)).count() == 1
+
+
+def test_administrator_adds_a_user_and_it_is_recorded(world, client):
+    from wagewatch.core.models import User
+
+    client.force_login(world.users["admin"])
+    response = client.post(
+        reverse("admin:core_user_add"),
+        {
+            "username": "new_clerk",
+            "password1": "Lan-Qiao-2027#x",
+            "password2": "Lan-Qiao-2027#x",
+            "usable_password": "true",
+            "full_name": "新受理员",
+            "role": "window_clerk",
+            "organisation": world.organisations["mediation"].pk,
+            "territory": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(username="new_clerk")
+    assert user.role == "window_clerk" and user.password_changed_at is not None
+    event = Event.objects.get(action="user.created", object_id=str(user.pk))
+    assert "Lan-Qiao" not in event.payload
+
+
+def test_administrator_resets_a_password_and_it_is_recorded(world, client):
+    from wagewatch.core.models import User
+
+    target = world.users["clerk"]
+    client.force_login(world.users["admin"])
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[target.pk]),
+        {"password1": "Lan-Qiao-2027#x", "password2": "Lan-Qiao-2027#x", "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.get(pk=target.pk).check_password("Lan-Qiao-2027#x")
+    event = Event.objects.get(action="user.password_changed", object_id=str(target.pk))
+    assert event.actor_id == world.users["admin"].pk and "Lan-Qiao" not in event.payload
