@@ -94,7 +94,9 @@ def append_rate(n: int) -> float:
     started = time.perf_counter()
     for i in range(n):
         with transaction.atomic():
-            event_append(actor="基准", action="case.dispatched", obj=("cases.case", i), payload={"unit": "东城街道办事处", "n": i})
+            event_append(
+                actor="基准", action="case.dispatched", obj=("cases.case", i), payload={"unit": "东城街道办事处", "n": i}
+            )
     return n / (time.perf_counter() - started)
 
 
@@ -173,7 +175,12 @@ def run(connection) -> None:
         assert merkle.verify_inclusion(seq, size, proof["leaf_hash"], proof["audit_path"], root)
     timings.sort()
     p99 = timings[int(len(timings) * 0.99)]
-    line(f"inclusion proof at {size:,} events, mean", f"{statistics.mean(timings):.2f} ms", "<= 5 ms", statistics.mean(timings) <= 5)
+    line(
+        f"inclusion proof at {size:,} events, mean",
+        f"{statistics.mean(timings):.2f} ms",
+        "<= 5 ms",
+        statistics.mean(timings) <= 5,
+    )
     line("inclusion proof, p99", f"{p99:.2f} ms", "<= 5 ms", p99 <= 5)
 
     timings = []

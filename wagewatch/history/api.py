@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from wagewatch.core.models import Role
 
@@ -158,8 +159,10 @@ def tree_head_create(request):
     except HistoryIntegrityError as exc:
         raise HttpError(409, f"拒绝发布树头:{exc}") from exc
     if head is None:
-        return 200, {"created": False, "message": "自上次发布以来没有新事件,未发布新的树头", "tree_head": tree.latest_tree_head()}
-    return 201, {"created": True, "message": f"已发布规模为 {head.tree_size} 的签名树头", "tree_head": head}
+        return Status(
+            200, {"created": False, "message": "自上次发布以来没有新事件,未发布新的树头", "tree_head": tree.latest_tree_head()}
+        )
+    return Status(201, {"created": True, "message": f"已发布规模为 {head.tree_size} 的签名树头", "tree_head": head})
 
 
 @router.get("/public-key", response=PublicKeyOut, summary="树头签名公钥")

@@ -1,0 +1,93 @@
+"""Timeline partial with Chinese labels, the label registry, the tree-head page and the admin."""
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from wagewatch.history.labels import ACTION_LABELS, payload_summary, register_action_labels
+from wagewatch.history.models import Event
+from wagewatch.history.selectors import timeline_for
+from wagewatch.history.services import tree_head_publish
+
+from .helpers import append_events
+
+
+def test_timeline_shows_shanghai_time_actor_chinese_action_and_summary(world, settings):
+    from datetime import UTC
+
+    from django.db import transaction
+
+    from wagewatch.history.services import event_append
+
+    enterprise = world.enterprises["factory_a"]
+    with transaction.atomic():
+        event_append(actor=world.users["office_staff"], action="enterprise.updated", obj=enterprise, payload={"name": "新厂名"})
+    events = list(timeline_for(enterprise))
+    html = render_to_string("history/timeline.html", {"events": events})
+    assert "修改企业信息" in html and "office_staff" in html and "名称: 新厂名" in html
+    assert "proofs/inclusion?seq=" in html
+    recorded = events[0].recorded_at.astimezone(UTC)
+    shanghai_hour = (recorded.hour + 8) % 24
+    assert f" {shanghai_hour:02d}:{recorded.minute:02d}:" in html
+
+
+def test_empty_timeline():
+    assert "暂无记录" in render_to_string("history/timeline.html", {"events": []})
+
+
+def test_seeded_labels_cover_actions_used_in_the_code():
+    for action in (
+        "enterprise.created",
+        "project.participant_added",
+        "supervision_threshold.updated",
+        "calendar.year_loaded",
+        "time_limit.updated",
+        "personal_data.revealed",
+        "user.created",
+        "user.locked",
+        "user.unlocked",
+    ):
+        assert ACTION_LABELS[action] and ACTION_LABELS[action] != action
+
+
+def test_register_action_labels(db):
+    register_action_labels({"incident.reported": "上报突发事件"})
+    try:
+        assert Event(action="incident.reported").action_label == "上报突发事件"
+        assert Event(action="unknown.thing").action_label == "unknown.thing"
+    finally:
+        ACTION_LABELS.pop("incident.reported")
+    import pytest
+
+    with pytest.raises(ValueError):
+        register_action_labels({"x.y": ""})
+
+
+def test_payload_summary_is_short_and_readable():
+    assert payload_summary('{"field":"phone","kind":"phone"}') == "字段: phone; 类型: phone"
+    assert payload_summary('{"ok":true,"items":[1,2,3],"none":null}') == "ok: 是; items: [3项]; none: 空"
+    long = payload_summary('{"text":"' + "很长" * 100 + '"}')
+    assert len(long) == 80 and long.endswith("…")
+
+
+def test_tree_head_page_is_for_office_roles(client, world):
+    append_events(3)
+    tree_head_publish()
+    url = reverse("history:tree_heads")
+    client.force_login(world.users["street_a_handler"])
+    assert client.get(url).status_code == 403
+    client.force_login(world.users["office_staff"])
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "签名树头" in text and "verify_history" in text and "Ed25519" in text
+
+
+def test_admin_is_read_only(client, world):
+    append_events(1)
+    tree_head_publish()
+    client.force_login(world.users["admin"])
+    assert client.get(reverse("admin:history_event_changelist")).status_code == 200
+    assert client.get(reverse("admin:history_event_add")).status_code == 403
+    assert client.get(reverse("admin:history_treehead_changelist")).status_code == 200
+    page = client.get(reverse("admin:history_event_change", args=[0]))
+    assert page.status_code == 200 and "保存" not in page.content.decode()
