@@ -4,8 +4,6 @@ Reads are scoped like the pages (out of scope → 404); personal data comes back
 revealed one field at a time through /enterprises/{id}/reveal/{field}, which is recorded.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from decimal import Decimal
 
