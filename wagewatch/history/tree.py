@@ -56,12 +56,17 @@ def latest_tree_head() -> TreeHead | None:
     return TreeHead.objects.order_by("-tree_size").first()
 
 
-def iter_event_rows(start: int | None = None, end: int | None = None, chunk: int = CHUNK) -> Iterator[list[tuple]]:
+def iter_event_rows(
+    start: int | None = None, end: int | None = None, *, chunk: int | None = None, prefetch: bool = True
+) -> Iterator[list[tuple]]:
     """Chunks of raw event rows with start <= seq < end, in seq order.
 
     Chunks are seq ranges, not keyset pages, so on PostgreSQL the query for the next chunk can
     be sent before the current one is processed (pipeline mode): the server reads and formats
-    while Python hashes. Without `start`, stray negative seqs come first so the caller sees them."""
+    while Python hashes. A caller that runs COPY between chunks passes prefetch=False (COPY is
+    not allowed in pipeline mode). Without `start`, stray negative seqs come first so the caller
+    sees them."""
+    chunk = chunk or CHUNK
     if end is None:
         end = event_count()
     lo = 0 if start is None else start
@@ -71,7 +76,7 @@ def iter_event_rows(start: int | None = None, end: int | None = None, chunk: int
     conditions += [("seq >= %s AND seq < %s", [a, min(a + chunk, end)]) for a in range(lo, end, chunk)]
     columns = _columns()
     queries = [(f"SELECT {columns} FROM {EVENT_TABLE} WHERE {where} ORDER BY seq", params) for where, params in conditions]
-    if connection.vendor == "postgresql" and len(queries) > 2:
+    if prefetch and connection.vendor == "postgresql" and len(queries) > 2:
         yield from _pipelined(queries)
         return
     for sql, params in queries:
@@ -157,7 +162,7 @@ def extend_nodes(old_size: int, new_size: int) -> bytes:
         raise HistoryIntegrityError(f"已存储的默克尔树节点缺失(规模 {old_size}),请运行 verify_history 检查", seq=None)
     running = merkle.CompactRange(old_size, [known[i] for i in frontier_ids])
     expected = old_size
-    for rows in iter_event_rows(old_size, new_size):
+    for rows in iter_event_rows(old_size, new_size, prefetch=False):
         completed: list = []
         for row in rows:
             seq = row[0]

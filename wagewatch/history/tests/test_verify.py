@@ -182,3 +182,21 @@ def test_verification_passes_again_after_a_publish_following_appends(history):
     append_events(3, start=25)
     assert verify() == (None, "")
     assert Event.objects.count() == 28
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Many chunks, so PostgreSQL reads run pipelined as they do at a million events."""
+    from wagewatch.history import tree
+
+    monkeypatch.setattr(tree, "CHUNK", 4)
+
+
+def test_chunked_and_pipelined_reads_verify_and_locate(history, small_chunks):
+    tree_head_publish()
+    assert verify("--nodes") == (None, "")
+    with tampering() as cursor:
+        cursor.execute("UPDATE history_event SET payload = %s WHERE seq = 17", ['{"i":1700}'])
+        rehash(cursor, 17)
+    assert verify("--nodes")[0] == 17
+    assert verify()[0] == 17
