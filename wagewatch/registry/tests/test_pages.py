@@ -195,3 +195,14 @@ def test_import_page_result_and_template(office, world):
     good = xlsx_bytes([["企业名称", "所属辖区"], ["乙", "110105001"]])
     page = office.post(reverse("registry:import"), {"kind": "enterprises", "file": SimpleUploadedFile("e.xlsx", good)}).content.decode()
     assert "已导入" in page and Enterprise.objects.filter(name="乙").exists()
+
+
+@pytest.mark.parametrize("model", ["enterprise", "project", "projectparticipant", "supervisionthreshold"])
+def test_admin_lists_are_readable_and_hide_personal_data(client, world, model):
+    services.enterprise_update(actor=None, enterprise=world.enterprises["factory_a"], contact_phone="13800008888")
+    client.force_login(world.users["admin"])
+    response = client.get(reverse(f"admin:registry_{model}_changelist"))
+    assert response.status_code == 200
+    if model == "enterprise":
+        detail = client.get(reverse("admin:registry_enterprise_change", args=[world.enterprises["factory_a"].pk]))
+        assert detail.status_code == 200 and "13800008888" not in detail.content.decode()
