@@ -20,6 +20,16 @@ def world(db):
     return build_world()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """The production hasher spends a good fraction of a second per password; the world alone
+    creates fifteen users. Tests that need the real hasher can override PASSWORD_HASHERS."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 def _session_runs_jobs(session) -> bool:
     return any(item.get_closest_marker("jobs") for item in session.items)
 

@@ -160,3 +160,23 @@ def test_run_embedded_says_when_the_port_is_taken():
 def test_run_embedded_rejects_a_malformed_address():
     with pytest.raises(CommandError, match="监听地址"):
         call_command("run_embedded", "--addr", "127.0.0.1:http", "--no-worker", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_pages_and_api_docs_load_their_assets_from_the_installed_packages(client):
+    """Government intranets have no internet: every script and stylesheet is served by us."""
+    import re
+
+    docs = client.get("/api/v1/docs")
+    login = client.get("/login/")
+    assert docs.status_code == 200 and login.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', docs.content.decode() + login.content.decode())
+    assert "/static/ninja/swagger-ui-bundle.js" in assets
+    assert "/static/django_htmx/htmx-2.min.js" in assets
+    for asset in assets:
+        assert asset.startswith("/static/"), asset
+        answer = client.get(asset)
+        assert answer.status_code == 200, asset
+        body = b"".join(answer.streaming_content) if answer.streaming else answer.content
+        assert body, asset
+    assert client.get("/api/v1/openapi.json").status_code == 200
