@@ -20,12 +20,21 @@ from .models import Event, TreeHead, TreeNode
 CHUNK = 20_000
 EVENT_TABLE = Event._meta.db_table
 NODE_TABLE = TreeNode._meta.db_table
-# Times as text in Python's isoformat() of an aware UTC datetime, formatted by the database:
-# parsing a million timestamps into datetimes only to print them again costs more than hashing.
+# Times are read as text 'YYYY-MM-DD HH:MM:SS[.f]' in UTC and turned into isoformat() here:
+# parsing a million timestamps into datetimes only to print them again, or formatting them
+# with to_char on the server, costs more than hashing the events.
 _TIME_SQL = {
-    "postgresql": "REPLACE(to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || '+00:00'",
-    "sqlite": "REPLACE(recorded_at, ' ', 'T') || '+00:00'",
+    "postgresql": "(recorded_at AT TIME ZONE 'UTC')::text",
+    "sqlite": "CAST(recorded_at AS TEXT)",
 }
+
+
+def iso_time(text: str) -> str:
+    """'2026-01-01 08:00:00.0012' → '2026-01-01T08:00:00.001200+00:00', as datetime.isoformat()
+    prints an aware UTC time (no fraction when the microseconds are zero)."""
+    if len(text) == 19:
+        return f"{text[:10]}T{text[11:]}+00:00"
+    return f"{text[:10]}T{text[11:19]}{text[19:]:0<7}+00:00"
 
 
 def _columns() -> str:
@@ -117,8 +126,7 @@ def _pipelined(queries: list[tuple[str, list]]) -> Iterator[list[tuple]]:
 def row_digest(row: tuple) -> bytes:
     """Leaf hash recomputed from a raw row's contents (not from its stored leaf_hash)."""
     seq, time, actor_id, actor_label, action, object_type, object_id, payload, _ = row
-    if not isinstance(time, str):  # a backend without a _TIME_SQL entry
-        time = time_text(time)
+    time = iso_time(time) if isinstance(time, str) else time_text(time)
     return merkle.hash_leaf(leaf_text(seq, time, actor_id, actor_label, action, object_type, object_id, payload).encode())
 
 

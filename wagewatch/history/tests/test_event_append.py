@@ -166,3 +166,32 @@ def test_concurrent_writers_get_contiguous_sequence_numbers():
     assert list(Event.objects.values_list("seq", flat=True)) == list(range(writers * each))
     rows = [row for chunk in iter_event_rows() for row in chunk]
     assert all(row_digest(row).hex() == row[8] for row in rows)
+
+
+@pytest.mark.parametrize("micro", [0, 1, 1200, 100000, 999999])
+def test_database_time_text_becomes_isoformat(micro):
+    from wagewatch.history.tree import iso_time
+
+    at = datetime(2026, 2, 3, 4, 5, 6, micro, tzinfo=UTC)
+    postgres_style = at.strftime("%Y-%m-%d %H:%M:%S") + (f".{micro:06d}".rstrip("0") if micro else "")
+    sqlite_style = str(at.replace(tzinfo=None))
+    assert iso_time(postgres_style) == iso_time(sqlite_style) == at.isoformat()
+
+
+def test_times_read_back_from_the_database_hash_like_at_append(db):
+    for micro in (0, 1200, 999999):
+        at = datetime(2026, 2, 3, 4, 5, 6, micro, tzinfo=UTC)
+        seq = Event.objects.count()
+        text = leaf_text(seq, at.isoformat(), None, "系统", "x.y", "demo", "1", "{}")
+        Event.objects.create(
+            seq=seq,
+            recorded_at=at,
+            actor_label="系统",
+            action="x.y",
+            object_type="demo",
+            object_id="1",
+            payload="{}",
+            leaf_hash=merkle.hash_leaf(text.encode()).hex(),
+        )
+    rows = [row for chunk in iter_event_rows() for row in chunk]
+    assert len(rows) == 3 and all(row_digest(row).hex() == row[8] for row in rows)

@@ -9,10 +9,9 @@ from django.db import connection, transaction
 from django.test import override_settings
 
 from wagewatch.history import guard, merkle, signing
-from wagewatch.history.canonical import leaf_text
 from wagewatch.history.models import Event
 from wagewatch.history.services import tree_head_publish
-from wagewatch.history.tree import iter_event_rows
+from wagewatch.history.tree import iter_event_rows, row_digest
 
 from .helpers import append_events
 
@@ -29,8 +28,7 @@ def tampering():
 def rehash(cursor, seq):
     """Recompute a row's leaf_hash from its (forged) contents, as a careful forger would."""
     row = next(r for chunk in iter_event_rows(seq, seq + 1) for r in chunk)
-    text = leaf_text(*row[:8])
-    cursor.execute("UPDATE history_event SET leaf_hash = %s WHERE seq = %s", [merkle.hash_leaf(text.encode()).hex(), seq])
+    cursor.execute("UPDATE history_event SET leaf_hash = %s WHERE seq = %s", [row_digest(row).hex(), seq])
 
 
 def verify(*args):
