@@ -8,10 +8,12 @@ organisations of every kind and a user of every role (healthchecks' alice/bob/ch
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from wagewatch.core.models import Industry, Organisation, Role, Territory, User
 from wagewatch.registry.models import Enterprise, Project
+from wagewatch.registry.rules import normalise_name
 
 PASSWORD = "Wage-Watch-2026!"
 
@@ -54,7 +56,7 @@ def build_world() -> World:
 
     def enterprise(key, n, name, where, industry=Industry.CONSTRUCTION):
         e[key] = Enterprise.objects.create(
-            name=name, name_normalised=name, credit_code=valid_credit_code(n), territory=t[where], industry=industry
+            name=name, name_normalised=normalise_name(name), credit_code=valid_credit_code(n), territory=t[where], industry=industry
         )
         return e[key]
 
@@ -87,6 +89,7 @@ def build_world() -> World:
     p["housing_b"] = Project.objects.create(
         name="西城花园二期", code="P-B-001", owner=e["owner_b"], general_contractor=e["contractor_a"],
         contract_value=Decimal("52000000"), territory=t["community_b"], industry_authority=o["housing"],
+        planned_start=date(2025, 3, 1), planned_end=date(2027, 6, 30),
         under_full_supervision=True,
     )
     # Government road project in street A, owned by the SOE owner, supervised by transport.
@@ -94,6 +97,7 @@ def build_world() -> World:
         name="东城大道改造", code="P-A-002", owner_organisation=o["soe_owner"],
         investment_type=Project.InvestmentType.GOVERNMENT, industry=Industry.TRANSPORT,
         contract_value=Decimal("8000000"), territory=t["street_a"], industry_authority=o["transport"],
+        planned_start=date(2026, 4, 1), planned_end=date(2027, 5, 31),
         under_full_supervision=True,
     )
 

@@ -176,8 +176,8 @@ def test_thresholds_page_recomputes(client, world):
     client.force_login(world.users["office_leader"])
     assert client.get(reverse("registry:thresholds")).status_code == 200
     response = client.post(reverse("registry:thresholds"), {"min_contract_value": "2000000", "min_duration_months": "6"}, follow=True)
-    # T-1 comes in; the two world projects (no planned dates, stored as supervised) drop out.
-    assert "3个项目的监管状态随之改变" in response.content.decode()
+    # T-1 comes in; the two world projects are above both thresholds and stay supervised.
+    assert "1个项目的监管状态随之改变" in response.content.decode()
     assert Project.objects.get(code="T-1").under_full_supervision
 
 
