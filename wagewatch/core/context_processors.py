@@ -17,7 +17,7 @@ def navigation(request):
     if user.role in OFFICE_ROLES or user.role == Role.UNIT_LEADER:
         items.append(("core:user_list", "用户"))
     if user.role in OFFICE_ROLES:
-        items.append(("history:event_list", "历史记录"))
+        items.append(("history:tree_heads", "防篡改历史"))
         items.append(("core:calendar", "工作日历"))
         items.append(("core:time_limits", "办理时限"))
     links = []

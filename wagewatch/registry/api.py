@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import PageNumberPagination, paginate
 
 from wagewatch.core.models import Industry, Organisation, Territory
 from wagewatch.core.protected import ID_NUMBER, PHONE, mask
@@ -281,7 +281,7 @@ def _require(allowed: bool, message: str) -> None:
 
 
 @router.get("/enterprises", response=list[EnterpriseOut], summary="企业列表")
-@paginate(LimitOffsetPagination)
+@paginate(PageNumberPagination, page_size=50, max_page_size=500)
 def enterprises_list(request, filters: Query[EnterpriseFilters]):
     territory = Territory.objects.filter(pk=filters.territory_id).first() if filters.territory_id else None
     if filters.territory_id and territory is None:
@@ -331,7 +331,7 @@ def enterprises_reveal(request, enterprise_id: int, field: str):
 
 
 @router.get("/projects", response=list[ProjectOut], summary="建设项目列表")
-@paginate(LimitOffsetPagination)
+@paginate(PageNumberPagination, page_size=50, max_page_size=500)
 def projects_list(request, filters: Query[ProjectFilters]):
     territory = Territory.objects.filter(pk=filters.territory_id).first() if filters.territory_id else None
     if filters.territory_id and territory is None:

@@ -46,6 +46,10 @@ KINDS = {
         "organisations", "core:organisation_detail", "core:organisation_list", "/api/v1/organisations/{id}", "/api/v1/organisations"
     ),
     "user": Kind("users", "core:user_detail", "core:user_list", "/api/v1/users/{id}", "/api/v1/users"),
+    "enterprise": Kind(
+        "enterprises", "registry:enterprise_detail", "registry:enterprise_list", "/api/v1/enterprises/{id}", "/api/v1/enterprises"
+    ),
+    "project": Kind("projects", "registry:project_detail", "registry:project_list", "/api/v1/projects/{id}", "/api/v1/projects"),
 }
 
 ALL = "__all__"
@@ -90,6 +94,36 @@ EXPECTED: dict[str, dict[str, set[str] | str]] = {
         "office_leader": ALL,
         "admin": ALL,
         "street_a_leader": {"street_a_handler", "street_a_leader", "grid_a_worker"},
+    },
+    # Enterprises: in the territory subtree, or party to a project the user's organisation
+    # supervises or owns, or the user's own contractor and the parties to its projects.
+    "enterprise": {
+        **{u: ALL for u in ("clerk", "office_staff", "office_leader", "inspector", "admin")},
+        "street_a_handler": {"contractor_a", "factory_a"},
+        "street_a_leader": {"contractor_a", "factory_a"},
+        "street_b_handler": {"factory_b", "owner_b"},
+        "housing_handler": {"contractor_a", "owner_b"},  # parties to housing_b, which it supervises
+        "transport_handler": set(),  # road_a has no enterprise party
+        "soe_handler": set(),
+        "police_officer": set(),
+        "grid_a_worker": {"factory_a"},
+        "labour_manager": {"contractor_a", "owner_b"},
+        "tax_feed": set(),
+    },
+    # Projects: in the territory subtree, or supervised/owned by the user's organisation,
+    # or built by the user's contractor.
+    "project": {
+        **{u: ALL for u in ("clerk", "office_staff", "office_leader", "inspector", "admin")},
+        "street_a_handler": {"road_a"},
+        "street_a_leader": {"road_a"},
+        "street_b_handler": {"housing_b"},
+        "housing_handler": {"housing_b"},
+        "transport_handler": {"road_a"},
+        "soe_handler": {"road_a"},
+        "police_officer": set(),
+        "grid_a_worker": set(),
+        "labour_manager": {"housing_b"},
+        "tax_feed": set(),
     },
 }
 

@@ -46,9 +46,9 @@ def test_lists_have_no_n_plus_one(office, world, django_assert_max_num_queries):
         response = office.get(reverse("registry:project_list"))
     assert response.content.decode().count("Q-0") >= 30
     with django_assert_max_num_queries(12):
-        office.get("/api/v1/projects?limit=100")
+        office.get("/api/v1/projects?page_size=100")
     with django_assert_max_num_queries(12):
-        office.get("/api/v1/enterprises?limit=100")
+        office.get("/api/v1/enterprises?page_size=100")
 
 
 def test_enterprise_export_has_the_filtered_scoped_rows(client, world):
