@@ -30,10 +30,12 @@ install: $(RUNTIME_STAMP)
 
 install-dev: $(DEV_STAMP)
 
-# Debian's Chromium for the browser tests (never a downloaded browser build).
+# Debian's Chromium and a CJK font for the browser tests (never a downloaded browser build).
+BROWSER_PACKAGES := chromium fonts-noto-cjk
 browser:
-	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
-	  (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; } || \
+	{ command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  (apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null)) \
 	  || echo "未安装 chromium:浏览器测试将跳过"; }
 
 # Migrate, load the demo into an empty database, then serve the site with an embedded worker
