@@ -9,6 +9,7 @@ Apps register the labels of their own actions in `AppConfig.ready()`:
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 ACTION_LABELS: dict[str, str] = {
     "territory.created": "新建辖区",
@@ -77,9 +78,21 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
-def _short(value) -> str:
+@lru_cache(maxsize=128)
+def field_labels_of(object_type: str) -> dict[str, str]:
+    """Verbose names of the fields of the model an event is about ("registry.enterprise")."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return {}
+    return {f.name: str(f.verbose_name) for f in model._meta.get_fields() if hasattr(f, "verbose_name")}
+
+
+def _short(value, labels: dict[str, str] | None = None) -> str:
     if isinstance(value, dict):
-        return "{" + ",".join(str(k) for k in value) + "}"
+        return "、".join((labels or {}).get(str(k), str(k)) for k in value)
     if isinstance(value, list):
         return f"[{len(value)}项]"
     if value is None:
@@ -91,7 +104,7 @@ def _short(value) -> str:
     return str(value)
 
 
-def payload_summary(payload: str, limit: int = SUMMARY_LENGTH) -> str:
+def payload_summary(payload: str, limit: int = SUMMARY_LENGTH, field_labels: dict[str, str] | None = None) -> str:
     """A short one-line reading of a payload for people, e.g. "名称: 东城街道; 层级: street"."""
     try:
         data = json.loads(payload) if isinstance(payload, str) else payload
@@ -100,5 +113,6 @@ def payload_summary(payload: str, limit: int = SUMMARY_LENGTH) -> str:
     if not isinstance(data, dict):
         text = _short(data)
     else:
-        text = "; ".join(f"{PAYLOAD_KEY_LABELS.get(k, k)}: {_short(v)}" for k, v in data.items())
+        labels = field_labels or {}
+        text = "; ".join(f"{labels.get(k) or PAYLOAD_KEY_LABELS.get(k, k)}: {_short(v, labels)}" for k, v in data.items())
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -8,7 +8,7 @@ import json
 
 from django.db import models
 
-from .labels import action_label, payload_summary
+from .labels import action_label, field_labels_of, payload_summary
 
 
 class Event(models.Model):
@@ -44,7 +44,7 @@ class Event(models.Model):
 
     @property
     def payload_summary(self) -> str:
-        return payload_summary(self.payload)
+        return payload_summary(self.payload, field_labels=field_labels_of(self.object_type))
 
 
 class TreeNode(models.Model):

@@ -3,7 +3,7 @@
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from wagewatch.history.labels import ACTION_LABELS, payload_summary, register_action_labels
+from wagewatch.history.labels import ACTION_LABELS, field_labels_of, payload_summary, register_action_labels
 from wagewatch.history.models import Event
 from wagewatch.history.selectors import timeline_for
 from wagewatch.history.services import tree_head_publish
@@ -91,3 +91,15 @@ def test_admin_is_read_only(client, world):
     assert client.get(reverse("admin:history_treehead_changelist")).status_code == 200
     page = client.get(reverse("admin:history_event_change", args=[0]))
     assert page.status_code == 200 and "保存" not in page.content.decode()
+
+
+def test_summary_names_changed_fields_in_chinese():
+
+    text = payload_summary(
+        '{"changes":{"legal_representative":1,"address":2}}', field_labels=field_labels_of("registry.enterprise")
+    )
+    assert text == "变更: 法定代表人、地址"
+
+
+def test_unknown_object_type_keeps_raw_keys():
+    assert field_labels_of("nosuch.model") == {}
