@@ -20,6 +20,22 @@ def world(db):
     return build_world()
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests (live server, real workers, concurrency) end with a flush, which
+    would also wipe the rows that migrations seed (the working-day calendar, the time limits,
+    the supervision threshold) for every later test in the same process. Serialised rollback
+    puts them back."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+            name in item.fixturenames for name in ("live_server", "transactional_db")
+        )
+        if transactional:
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing():
     """The production hasher spends a good fraction of a second per password; the world alone
