@@ -20,20 +20,42 @@ def world(db):
     return build_world()
 
 
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker is not None and marker.kwargs.get("transaction")) or any(
+        name in getattr(item, "fixturenames", ()) for name in ("live_server", "transactional_db")
+    )
+
+
 def pytest_collection_modifyitems(items):
-    """Transactional tests (live server, real workers, concurrency) end with a flush, which
-    would also wipe the rows that migrations seed (the working-day calendar, the time limits,
-    the supervision threshold) for every later test in the same process. Serialised rollback
-    puts them back."""
+    """Transactional tests (live server, real workers, concurrency) end with a flush, which also
+    wipes what migrations seeded: the working-day calendar, the time limits, the supervision
+    threshold, content types. Under xdist a worker may run ordinary tests after them, so the
+    database is serialised at set-up and put back right after each such test (see
+    pytest_runtest_teardown below), not only before the next transactional one."""
     for item in items:
-        marker = item.get_closest_marker("django_db")
-        transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
-            name in item.fixturenames for name in ("live_server", "transactional_db")
-        )
-        if transactional:
+        if _is_transactional(item):
+            marker = item.get_closest_marker("django_db")
             kwargs = dict(marker.kwargs) if marker is not None else {}
             kwargs.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    if not _is_transactional(item):
+        return
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if not contents:
+        return
+    with item.config.stash[blocking_manager_key].unblock():
+        connection.creation.deserialize_db_from_string(contents)
+        ContentType.objects.clear_cache()
 
 
 @pytest.fixture(autouse=True, scope="session")
