@@ -44,7 +44,8 @@ def pytest_collection_modifyitems(items):
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     yield
-    if not _is_transactional(item):
+    # After the last test the session teardown has already dropped the test database.
+    if nextitem is None or not _is_transactional(item):
         return
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
