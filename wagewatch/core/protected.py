@@ -144,6 +144,12 @@ class ProtectedField(models.TextField):
         kwargs["kind"] = self.kind
         return name, path, args, kwargs
 
+    def pre_save(self, model_instance, add):
+        # Keep the instance in step with what is stored (spaces dropped, "x" upper-cased).
+        value = normalise(self.kind, getattr(model_instance, self.attname) or "")
+        setattr(model_instance, self.attname, value)
+        return value
+
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         if not value:
