@@ -5,6 +5,7 @@ extends the stored Merkle nodes and signs a new tree head."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ __all__ = [
     "canonical_json",
     "canonical_payload",
     "event_append",
+    "events_append",
     "leaf_bytes",
     "leaf_hash",
     "leaf_text",
@@ -61,16 +63,29 @@ def event_append(*, actor, action: str, obj, payload: dict | None = None) -> Eve
     """Append one event. Must run inside the caller's transaction.
 
     `actor` is a user, None (the system) or a label such as "数据接口: 税务局"."""
+    return events_append(actor=actor, entries=[(action, obj, payload)])[0]
+
+
+def events_append(*, actor, entries: Sequence[tuple[str, Any, dict | None]]) -> list[Event]:
+    """Append several events (action, object, payload) in order, taking the log lock and reading
+    the last sequence number once and inserting in one batch: for services that record many
+    objects in one transaction (imports, bulk recomputations). Must run inside the caller's
+    transaction."""
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         raise RuntimeError("event_append must run inside transaction.atomic()")
-    if not action or len(action) > 64:
-        raise ValueError("动作名称不能为空,且不超过 64 个字符")
-    object_type, object_id = object_label(obj)
-    if len(object_id) > 64 or len(object_type) > 64:
-        raise ValueError("对象类型和对象ID不超过 64 个字符")
     actor_id, actor_label = _actor_fields(actor)
-    payload_text = canonical_payload(payload or {})
+    prepared = []
+    for action, obj, payload in entries:
+        if not action or len(action) > 64:
+            raise ValueError("动作名称不能为空,且不超过 64 个字符")
+        object_type, object_id = object_label(obj)
+        if len(object_id) > 64 or len(object_type) > 64:
+            raise ValueError("对象类型和对象ID不超过 64 个字符")
+        prepared.append((action, object_type, object_id, canonical_payload(payload or {})))
+    if not prepared:
+        return []
+    events = []
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             # Two statements in one round trip (simple query protocol, no parameters). Each gets
@@ -83,37 +98,34 @@ def event_append(*, actor, action: str, obj, payload: dict | None = None) -> Eve
         last = cursor.fetchone()[0]
         seq = 0 if last is None else last + 1
         recorded_at = timezone.now()  # taken under the lock, so time never goes back as seq grows
-        digest = leaf_hash(
-            leaf_text(seq, recorded_at.isoformat(), actor_id, actor_label, action, object_type, object_id, payload_text).encode()
-        )
-        cursor.execute(
-            _INSERT,
-            [
-                seq,
-                conn.ops.adapt_datetimefield_value(recorded_at),
-                actor_id,
-                actor_label,
-                action,
-                object_type,
-                object_id,
-                payload_text,
-                digest,
-            ],
-        )
-    event = Event(
-        seq=seq,
-        recorded_at=recorded_at,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        payload=payload_text,
-        leaf_hash=digest,
-    )
-    event._state.adding = False
-    event._state.db = conn.alias
-    return event
+        time_iso = recorded_at.isoformat()
+        db_time = conn.ops.adapt_datetimefield_value(recorded_at)
+        rows = []
+        for action, object_type, object_id, payload_text in prepared:
+            digest = leaf_hash(
+                leaf_text(seq, time_iso, actor_id, actor_label, action, object_type, object_id, payload_text).encode()
+            )
+            rows.append([seq, db_time, actor_id, actor_label, action, object_type, object_id, payload_text, digest])
+            event = Event(
+                seq=seq,
+                recorded_at=recorded_at,
+                actor_id=actor_id,
+                actor_label=actor_label,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                payload=payload_text,
+                leaf_hash=digest,
+            )
+            event._state.adding = False
+            event._state.db = conn.alias
+            events.append(event)
+            seq += 1
+        if len(rows) == 1:
+            cursor.execute(_INSERT, rows[0])
+        else:
+            cursor.executemany(_INSERT, rows)
+    return events
 
 
 def tree_head_publish(*, actor=None) -> TreeHead | None:

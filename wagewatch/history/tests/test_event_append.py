@@ -195,3 +195,34 @@ def test_times_read_back_from_the_database_hash_like_at_append(db):
         )
     rows = [row for chunk in iter_event_rows() for row in chunk]
     assert len(rows) == 3 and all(row_digest(row).hex() == row[8] for row in rows)
+
+
+def test_events_append_writes_a_contiguous_batch_that_hashes_like_single_appends(world):
+    from wagewatch.history.services import events_append
+
+    start = Event.objects.count()
+    with transaction.atomic():
+        events = events_append(
+            actor=world.users["office_staff"],
+            entries=[("enterprise.updated", world.enterprises["factory_a"], {"n": i}) for i in range(5)],
+        )
+        single = event_append(actor=None, action="x.y", obj=("demo", 1), payload={})
+    assert [e.seq for e in events] == list(range(start, start + 5))
+    assert single.seq == start + 5
+    for row in iter_event_rows(start, start + 6):
+        for r in row:
+            assert row_digest(r) == bytes.fromhex(Event.objects.get(seq=r[0]).leaf_hash)
+    with transaction.atomic():
+        assert events_append(actor=None, entries=[]) == []
+
+
+def test_events_append_rolls_back_with_the_caller(world):
+    from wagewatch.history.services import events_append
+
+    start = Event.objects.count()
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        events_append(actor=None, entries=[("x.y", ("demo", i), {}) for i in range(3)])
+        1 / 0  # noqa: B018
+    assert Event.objects.count() == start
+    with transaction.atomic():
+        assert events_append(actor=None, entries=[("x.y", ("demo", 9), {})])[0].seq == start
