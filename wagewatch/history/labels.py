@@ -90,6 +90,17 @@ def field_labels_of(object_type: str) -> dict[str, str]:
     return {f.name: str(f.verbose_name) for f in model._meta.get_fields() if hasattr(f, "verbose_name")}
 
 
+@lru_cache(maxsize=128)
+def object_type_label(object_type: str) -> str:
+    """The Chinese name of the model an event is about, or the raw type."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
+
+
 def _short(value, labels: dict[str, str] | None = None) -> str:
     if isinstance(value, dict):
         return "、".join((labels or {}).get(str(k), str(k)) for k in value)

@@ -8,7 +8,7 @@ import json
 
 from django.db import models
 
-from .labels import action_label, field_labels_of, payload_summary
+from .labels import action_label, field_labels_of, object_type_label, payload_summary
 
 
 class Event(models.Model):
@@ -37,6 +37,10 @@ class Event(models.Model):
     @property
     def action_label(self) -> str:
         return action_label(self.action)
+
+    @property
+    def object_label(self) -> str:
+        return f"{object_type_label(self.object_type)} #{self.object_id}"
 
     @property
     def payload_data(self):

@@ -6,4 +6,5 @@ app_name = "history"
 
 urlpatterns = [
     path("", views.tree_heads, name="tree_heads"),
+    path("publish/", views.tree_head_publish_now, name="tree_head_publish"),
 ]

@@ -103,3 +103,23 @@ def test_summary_names_changed_fields_in_chinese():
 
 def test_unknown_object_type_keeps_raw_keys():
     assert field_labels_of("nosuch.model") == {}
+
+
+def test_office_publishes_a_tree_head_from_the_page(world, client):
+    from wagewatch.history.models import TreeHead
+
+    append_events(3)
+    client.force_login(world.users["office_staff"])
+    page = client.post(reverse("history:tree_head_publish"), follow=True).content.decode()
+    head = TreeHead.objects.get()
+    assert f"已发布签名树头:规模 {head.tree_size}" in page
+    assert "无需发布" in client.post(reverse("history:tree_head_publish"), follow=True).content.decode()
+    client.force_login(world.users["street_a_handler"])
+    assert client.post(reverse("history:tree_head_publish")).status_code == 403
+    assert TreeHead.objects.count() == 1
+
+
+def test_event_names_its_object_in_chinese(world):
+    event = Event(object_type="registry.enterprise", object_id="7")
+    assert event.object_label == "企业 #7"
+    assert Event(object_type="nosuch.thing", object_id="1").object_label == "nosuch.thing #1"

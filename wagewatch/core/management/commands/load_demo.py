@@ -20,6 +20,12 @@ class Command(BaseCommand):
         started = time.monotonic()
         ctx = loader.load(progress=lambda message: self.stdout.write(message))
         summary = "、".join(f"{label}{count}个" for label, count in ctx.counts.items())
+        # Sign the demo's history at once rather than at the next periodic run.
+        from wagewatch.history.services import tree_head_publish
+
+        head = tree_head_publish(actor=None)
         self.stdout.write(self.style.SUCCESS(f"演示数据已载入({time.monotonic() - started:.1f} 秒):{summary}"))
+        if head is not None:
+            self.stdout.write(f"已发布签名树头:规模 {head.tree_size},根哈希 {head.root_hash[:16]}…")
         self.stdout.write(f"统一演示密码:{loader.DEMO_PASSWORD}")
         self.stdout.write(f"数据接口令牌(用户 data_feed,请求头 Authorization: Bearer 令牌):{ctx.api_token}")
