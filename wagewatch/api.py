@@ -9,11 +9,20 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
 from wagewatch.core.auth import BearerTokenAuth
 
+
+class ChineseJSONRenderer(JSONRenderer):
+    """UTF-8 JSON with Chinese as characters, not \\u escapes: readable in logs and by hand."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
     title="根治欠薪智慧监管平台 API",
     version="1",
     description="接口认证:请求头 `Authorization: Bearer <令牌>`(令牌用 `python manage.py create_api_token 用户名` 生成),或已登录的浏览器会话。",

@@ -97,3 +97,13 @@ def test_revoked_token_is_refused(world, client):
     token = api_token_create(user=world.users["admin"])
     ApiToken.objects.update(revoked_at=timezone.now())
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_errors_come_in_one_shape_with_chinese_as_characters(world, client):
+    client.force_login(world.users["office_staff"])
+    response = client.get("/api/v1/calendar/2026-13-01")
+    assert response.status_code == 422
+    assert response["Content-Type"].startswith("application/json")
+    assert "日期格式" in response.content.decode("utf-8")  # not \\u escapes
+    body = response.json()
+    assert set(body) == {"code", "message", "errors"} and body["errors"][0]["field"] == "date"
