@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -301,7 +301,7 @@ def enterprises_create(request, payload: EnterpriseIn):
     _require(selectors.may_edit_enterprises(request.user), "您的角色无权登记企业")
     data = payload.dict()
     data["territory"] = _territory(request.user, data.pop("territory_id"))
-    return 201, _call(services.enterprise_create, actor=request.user, **data)
+    return Status(201, _call(services.enterprise_create, actor=request.user, **data))
 
 
 @router.get("/enterprises/{int:enterprise_id}", response=EnterpriseOut, summary="企业详情")
@@ -359,7 +359,7 @@ def projects_create(request, payload: ProjectIn):
     _require(selectors.may_edit_projects(request.user), "您的角色无权登记建设项目")
     data = _project_refs(request.user, payload.dict())
     project = _call(services.project_create, actor=request.user, **data)
-    return 201, _project_detail(project)
+    return Status(201, _project_detail(project))
 
 
 @router.get("/projects/{int:project_id}", response=ProjectDetailOut, summary="建设项目详情(含承包链条)")
@@ -395,7 +395,7 @@ def projects_participant_add(request, project_id: int, payload: ParticipantIn):
         parent=parent,
         contract_value=payload.contract_value,
     )
-    return 201, participant
+    return Status(201, participant)
 
 
 # ---------------------------------------------------------------- imports
@@ -407,11 +407,11 @@ def _import(request, kind: str, upload: UploadedFile):
     report = importers.run_import(kind=kind, actor=request.user, data=upload.read(), filename=upload.name or "")
     body = report.to_dict()
     if report.ok:
-        return 200, body
+        return Status(200, body)
     errors = [{"field": "file", "message": message} for message in report.file_errors]
     errors += [{"field": f"第{p.row}行", "message": ";".join(p.reasons)} for p in report.rejected]
     message = f"文件中有{len(report.rejected)}行有误,未导入任何数据" if report.rejected else "文件无法导入,未导入任何数据"
-    return 422, {"code": "invalid", "message": message, "errors": errors, "report": body}
+    return Status(422, {"code": "invalid", "message": message, "errors": errors, "report": body})
 
 
 @router.post("/imports/enterprises", response={200: dict, 422: dict}, summary="导入企业(.xlsx/.csv)")
