@@ -82,10 +82,9 @@ def verify_history(*, trusted_keys: list[bytes] | None = None, check_nodes: bool
 
     running = merkle.CompactRange()
     expected = 0
-    row_digest = tree.row_digest
     for rows in tree.iter_event_rows():
         completed: list | None = [] if check_nodes and running.size < published_size else None
-        for row in rows:
+        for row, digest in zip(rows, tree.row_digests(rows), strict=True):
             seq = row[0]
             if seq != expected:
                 if not gap_seen:
@@ -93,7 +92,6 @@ def verify_history(*, trusted_keys: list[bytes] | None = None, check_nodes: bool
                     what = f"缺少序号 {expected}" if seq > expected else f"出现重复或插入的序号 {seq}"
                     report.problems.append(Problem(f"事件序号不连续:{what}(下一条记录的序号为 {seq})", min(seq, expected)))
                 expected = seq
-            digest = row_digest(row)
             if not leaf_seen and digest.hex() != row[8]:
                 leaf_seen = True
                 report.problems.append(Problem(f"事件 #{seq} 的内容与记录的叶子哈希不符(被修改、调换或插入)", seq))

@@ -198,3 +198,19 @@ def test_chunked_and_pipelined_reads_verify_and_locate(history, small_chunks):
         rehash(cursor, 17)
     assert verify("--nodes")[0] == 17
     assert verify()[0] == 17
+
+
+def test_fast_chunk_digests_equal_row_digest(world):
+    from django.db import transaction
+
+    from wagewatch.history import tree
+    from wagewatch.history.services import event_append
+
+    with transaction.atomic():
+        event_append(actor=world.users["office_staff"], action="a.b", obj=("x.y", 1), payload={"名": '东城\n"引号"\t\\', "n": [1, 2.5]})
+        event_append(actor=None, action="c.d", obj=("x.y", "ab"), payload={})
+        event_append(actor="数据接口: 税务局", action="e.f", obj=("x.y", 3), payload={"t": None})
+    rows = [row for chunk in tree.iter_event_rows() for row in chunk]
+    assert len(rows) >= 3
+    assert tree.row_digests(rows) == [tree.row_digest(row) for row in rows]
+    assert [d.hex() for d in tree.row_digests(rows)] == [row[8] for row in rows]
