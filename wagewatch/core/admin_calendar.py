@@ -3,18 +3,8 @@ service that records its history event (the calendar and time-limit pages)."""
 
 from django.contrib import admin
 
+from .admin_base import ReadOnlyAdmin
 from .models import CalendarDay, CalendarYear, TimeLimit
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CalendarYear)

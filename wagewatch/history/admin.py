@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from wagewatch.core.admin_base import ReadOnlyAdmin
+
 from .models import Event, TreeHead
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History is append-only: the admin only reads it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Event)

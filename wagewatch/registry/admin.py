@@ -3,20 +3,10 @@ validated and lands in the history; the admin is for looking things up."""
 
 from django.contrib import admin
 
+from wagewatch.core.admin_base import ReadOnlyAdmin
 from wagewatch.core.protected import ID_NUMBER, PHONE, mask
 
 from .models import Enterprise, Project, ProjectParticipant, SupervisionThreshold
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Enterprise)
