@@ -60,6 +60,15 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def static_root_exists():
+    """WhiteNoise warns on every request when STATIC_ROOT is missing (it is made by
+    collectstatic in production and by run_embedded for `make run`)."""
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing():
     """The production hasher spends a good fraction of a second per password; the world alone
     creates fifteen users. Tests that need the real hasher can override PASSWORD_HASHERS."""
