@@ -510,20 +510,34 @@ def _enterprise_rows(report: ImportReport, rows, *, actor) -> None:
         if reasons:
             report.reject(number, reasons)
             continue
-        try:
-            with transaction.atomic():
-                if match is None:
-                    services.enterprise_create(actor=actor, **values)
-                    report.created += 1
-                    continue
-                changes = {f: v for f, v in values.items() if services._comparable(f, getattr(match, f)) != services._comparable(f, v)}
-                if not changes:
-                    report.unchanged += 1
-                    continue
-                services.enterprise_update(actor=actor, enterprise=match, **changes)
-                report.updated += 1
-        except ValidationError as exc:
-            report.reject(number, _reasons(exc, ENTERPRISE_COLUMNS))
+        _apply_row(
+            report,
+            number,
+            match,
+            values,
+            create=lambda v: services.enterprise_create(actor=actor, **v),
+            update=lambda m, c: services.enterprise_update(actor=actor, enterprise=m, **c),
+            columns=ENTERPRISE_COLUMNS,
+        )
+
+
+def _apply_row(report: ImportReport, number: int, match, values: dict, *, create, update, columns) -> None:
+    """Create the row's record, or update only the fields that differ; an unchanged row writes
+    nothing (so a re-import records no events). A row the service refuses is reported."""
+    try:
+        with transaction.atomic():
+            if match is None:
+                create(values)
+                report.created += 1
+                return
+            changes = {f: v for f, v in values.items() if services._comparable(f, getattr(match, f)) != services._comparable(f, v)}
+            if not changes:
+                report.unchanged += 1
+                return
+            update(match, changes)
+            report.updated += 1
+    except ValidationError as exc:
+        report.reject(number, _reasons(exc, columns))
 
 
 def projects_import(*, actor, data: bytes, filename: str) -> ImportReport:
@@ -591,20 +605,15 @@ def _project_rows(report: ImportReport, rows, *, actor) -> None:
         if reasons:
             report.reject(number, reasons)
             continue
-        try:
-            with transaction.atomic():
-                if match is None:
-                    services.project_create(actor=actor, **values)
-                    report.created += 1
-                    continue
-                changes = {f: v for f, v in values.items() if services._comparable(f, getattr(match, f)) != services._comparable(f, v)}
-                if not changes:
-                    report.unchanged += 1
-                    continue
-                services.project_update(actor=actor, project=match, **changes)
-                report.updated += 1
-        except ValidationError as exc:
-            report.reject(number, _reasons(exc, PROJECT_COLUMNS))
+        _apply_row(
+            report,
+            number,
+            match,
+            values,
+            create=lambda v: services.project_create(actor=actor, **v),
+            update=lambda m, c: services.project_update(actor=actor, project=m, **c),
+            columns=PROJECT_COLUMNS,
+        )
 
 
 def run_import(*, kind: str, actor, data: bytes, filename: str) -> ImportReport:
