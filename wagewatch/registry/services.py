@@ -96,6 +96,21 @@ def _enterprise_validate(enterprise: Enterprise, errors: _Errors) -> None:
             if clash is not None:
                 errors.add("credit_code", f"统一社会信用代码{enterprise.credit_code}已登记为企业“{clash.name}”,不能重复登记")
     enterprise.credit_code_missing = not enterprise.credit_code
+    if not enterprise.credit_code and enterprise.name_normalised and enterprise.territory_id:
+        # Without a code the name is all that tells two enterprises apart: a second one of the
+        # same name in the same territory is almost always the same enterprise entered twice.
+        twin = (
+            Enterprise.objects.filter(
+                name_normalised=enterprise.name_normalised, territory_id=enterprise.territory_id, credit_code__isnull=True
+            )
+            .exclude(pk=enterprise.pk)
+            .first()
+        )
+        if twin is not None:
+            errors.add(
+                "name",
+                f"本辖区已登记同名企业“{twin.name}”:请核对是否重复登记;确为不同企业的,请填写统一社会信用代码",
+            )
     if enterprise.legal_representative_id_number:
         try:
             enterprise.legal_representative_id_number = validate_id_number(enterprise.legal_representative_id_number)

@@ -193,3 +193,16 @@ def test_threshold_rejects_bad_values(world):
     with pytest.raises(ValidationError) as exc:
         services.supervision_threshold_update(actor=None, min_contract_value="-5", min_duration_months="x")
     assert set(exc.value.message_dict) == {"min_contract_value", "min_duration_months"}
+
+
+def test_same_name_without_a_code_in_the_same_territory_is_refused(world):
+    actor = world.users["office_staff"]
+    first = services.enterprise_create(actor=actor, name="老王包工队", territory=world.territories["grid_a"])
+    with pytest.raises(ValidationError) as exc:
+        services.enterprise_create(actor=actor, name="老王 包工队", territory=world.territories["grid_a"])
+    assert "同名企业“老王包工队”" in exc.value.message_dict["name"][0]
+    # Another territory, or a credit code, tells them apart.
+    services.enterprise_create(actor=actor, name="老王包工队", territory=world.territories["grid_b"])
+    services.enterprise_create(actor=actor, name="老王包工队", territory=world.territories["grid_a"], credit_code=valid_credit_code(77))
+    assert Enterprise.objects.filter(name="老王包工队").count() == 3
+    services.enterprise_update(actor=actor, enterprise=first, address="东花路1号")  # itself is no twin
