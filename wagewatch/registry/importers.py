@@ -437,9 +437,11 @@ def enterprises_import(*, actor, data: bytes, filename: str) -> ImportReport:
     return report
 
 
-def _enterprise_parse(cells: dict, territories: _Territories) -> tuple[dict, list[str]]:
+def _parse_row(cells: dict, columns, convert) -> tuple[dict, list[str]]:
+    """Values of one row's present cells through `convert(key, text, raw, header)`, and every
+    reason to reject it (a required cell empty, a value that does not convert)."""
     values, reasons = {}, []
-    for column in ENTERPRISE_COLUMNS:
+    for column in columns:
         if column.key not in cells:
             continue
         raw = cells[column.key]
@@ -449,25 +451,31 @@ def _enterprise_parse(cells: dict, territories: _Territories) -> tuple[dict, lis
                 reasons.append(f"{column.header}必填")
             continue
         try:
-            if column.key == "credit_code":
-                values[column.key] = clean_credit_code(text)
-            elif column.key == "territory":
-                values[column.key] = territories.get(text)
-            elif column.key == "industry":
-                values[column.key] = _choice(text, Industry.choices, column.header)
-            elif column.key == "size":
-                values[column.key] = _choice(text, Enterprise.Size.choices, column.header)
-            elif column.key == "employee_count":
-                values[column.key] = _integer(raw, column.header)
-            elif column.key == "legal_representative_id_number":
-                values[column.key] = normalise(ID_NUMBER, text)
-            elif column.key == "contact_phone":
-                values[column.key] = normalise(PHONE, text)
-            else:
-                values[column.key] = text
+            values[column.key] = convert(column.key, text, raw, column.header)
         except ValidationError as exc:
             reasons.extend(exc.messages)
     return values, reasons
+
+
+def _enterprise_parse(cells: dict, territories: _Territories) -> tuple[dict, list[str]]:
+    def convert(key, text, raw, header):
+        if key == "credit_code":
+            return clean_credit_code(text)
+        if key == "territory":
+            return territories.get(text)
+        if key == "industry":
+            return _choice(text, Industry.choices, header)
+        if key == "size":
+            return _choice(text, Enterprise.Size.choices, header)
+        if key == "employee_count":
+            return _integer(raw, header)
+        if key == "legal_representative_id_number":
+            return normalise(ID_NUMBER, text)
+        if key == "contact_phone":
+            return normalise(PHONE, text)
+        return text
+
+    return _parse_row(cells, ENTERPRISE_COLUMNS, convert)
 
 
 def _enterprise_rows(report: ImportReport, rows, *, actor) -> None:
@@ -562,38 +570,28 @@ def _project_rows(report: ImportReport, rows, *, actor) -> None:
     existing = {p.code: p for p in Project.objects.filter(code__in=codes)}
     visible = set(project_list(user=actor).filter(code__in=codes).values_list("pk", flat=True))
     seen: dict[str, int] = {}
+
+    def convert(key, text, raw, header):
+        if key == "territory":
+            return territories.get(text)
+        if key in ("owner", "general_contractor"):
+            return enterprises.get(text, header)
+        if key in ("owner_organisation", "industry_authority"):
+            return organisations.get(text, header)
+        if key == "investment_type":
+            return _choice(text, Project.InvestmentType.choices, header)
+        if key == "industry":
+            return _choice(text, Industry.choices, header)
+        if key == "status":
+            return _choice(text, Project.Status.choices, header)
+        if key == "contract_value":
+            return _decimal(raw, header)
+        if key in ("planned_start", "planned_end"):
+            return _date(raw, header)
+        return text
+
     for number, cells in rows:
-        values, reasons = {}, []
-        for column in PROJECT_COLUMNS:
-            if column.key not in cells:
-                continue
-            raw = cells[column.key]
-            text = _text(raw)
-            if not text:
-                if column.required:
-                    reasons.append(f"{column.header}必填")
-                continue
-            try:
-                if column.key == "territory":
-                    values["territory"] = territories.get(text)
-                elif column.key in ("owner", "general_contractor"):
-                    values[column.key] = enterprises.get(text, column.header)
-                elif column.key in ("owner_organisation", "industry_authority"):
-                    values[column.key] = organisations.get(text, column.header)
-                elif column.key == "investment_type":
-                    values[column.key] = _choice(text, Project.InvestmentType.choices, column.header)
-                elif column.key == "industry":
-                    values[column.key] = _choice(text, Industry.choices, column.header)
-                elif column.key == "status":
-                    values[column.key] = _choice(text, Project.Status.choices, column.header)
-                elif column.key == "contract_value":
-                    values[column.key] = _decimal(raw, column.header)
-                elif column.key in ("planned_start", "planned_end"):
-                    values[column.key] = _date(raw, column.header)
-                else:
-                    values[column.key] = text
-            except ValidationError as exc:
-                reasons.extend(exc.messages)
+        values, reasons = _parse_row(cells, PROJECT_COLUMNS, convert)
         code = values.get("code")
         if code:
             if code in seen:
