@@ -20,6 +20,7 @@ $(PY):
 
 $(RUNTIME_STAMP): requirements.txt | $(PY)
 	$(PIP) -r requirements.txt
+	$(PY) -m wagewatch.documents.fonts prepare >/dev/null
 	touch $@
 
 $(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
@@ -31,9 +32,9 @@ install: $(RUNTIME_STAMP)
 install-dev: $(DEV_STAMP)
 
 # Debian's Chromium and a CJK font for the browser tests (never a downloaded browser build).
-BROWSER_PACKAGES := chromium fonts-noto-cjk
+BROWSER_PACKAGES := chromium fonts-noto-cjk poppler-utils
 browser:
-	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; } || \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK" && command -v pdftotext >/dev/null 2>&1; } || \
 	{ command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
 	  (apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null)) \
 	  || echo "未安装 chromium:浏览器测试将跳过"; }

@@ -92,15 +92,19 @@ def on_http_error(request, exc: HttpError):
 
 
 def _register_routers() -> None:
+    from wagewatch.cases.api import router as cases_router
     from wagewatch.core.api import router as core_router
     from wagewatch.core.api_calendar import router as calendar_router
     from wagewatch.history.api import router as history_router
+    from wagewatch.intake.api import router as intake_router
     from wagewatch.registry.api import router as registry_router
 
     api.add_router("/", core_router)
     api.add_router("/", calendar_router)
     api.add_router("/history/", history_router)
     api.add_router("/", registry_router)
+    api.add_router("/complaints", intake_router)
+    api.add_router("/cases", cases_router)
 
 
 _register_routers()

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "wagewatch.core",
     "wagewatch.history",
     "wagewatch.registry",
+    "wagewatch.intake",
+    "wagewatch.cases",
+    "wagewatch.notify",
 ]
 
 MIDDLEWARE = [
@@ -197,7 +200,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wagewatch.history.tasks.publish_tree_head",
         "schedule": crontab(minute=f"*/{HISTORY_TREE_HEAD_MINUTES}"),
     },
+    "notify-worker-messages-resend": {"task": "wagewatch.notify.tasks.worker_messages_resend", "schedule": crontab(minute="*/5")},
+    "notify-purge": {"task": "wagewatch.notify.tasks.notify_purge", "schedule": crontab(hour=3, minute=17)},
+    # Reminders, overdue flags and escalations by rule; a stopped worker does not come back to a pile.
+    "cases-deadline-sweep": {"task": "wagewatch.cases.tasks.deadline_sweep", "schedule": crontab(minute="*/5"), "options": {"expires": 240}},
+    "cases-review-sample-monthly": {"task": "wagewatch.cases.tasks.review_sample_monthly", "schedule": crontab(minute=30, hour=1, day_of_month=1)},
 }
+
+# SMS to workers (verification codes, progress messages). The console backend prints; production
+# sets the HTTP gateway. WORKER_SITE_URL is the address printed in SMS and on QR posters.
+SMS_BACKEND = env("SMS_BACKEND") or "wagewatch.notify.sms.ConsoleBackend"
+SMS_FILE_PATH = env("SMS_FILE_PATH") or str(VAR_DIR / "sms" / "outbox.jsonl")
+SMS_SIGN = env("SMS_SIGN") or "根治欠薪"
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL") or ""
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN") or ""
+SMS_GATEWAY_TIMEOUT = float(env("SMS_GATEWAY_TIMEOUT") or 10)
+WORKER_SITE_URL = env("WORKER_SITE_URL") or "http://127.0.0.1:8000"
+# Number of reverse proxies in front of the site whose X-Forwarded-For is trusted (1 behind one nginx).
+RATE_LIMIT_TRUSTED_PROXIES = int(env("RATE_LIMIT_TRUSTED_PROXIES") or 0)
+# Evidence uploads (photos, PDF), checked by content.
+EVIDENCE_MAX_BYTES = int(env("EVIDENCE_MAX_BYTES") or 10 * 1024 * 1024)
+# A Chinese TTF/OTF replacing the packaged Noto fonts in PDFs (optional).
+PDF_FONT_PATH = env("PDF_FONT_PATH") or None
 
 LOGGING = {
     "version": 1,
@@ -205,3 +229,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL") or "INFO"},
 }
+CSRF_FAILURE_VIEW = "wagewatch.core.views.csrf_failure"

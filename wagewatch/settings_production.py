@@ -24,3 +24,9 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 WHITENOISE_USE_FINDERS = False
+
+# Verification codes must never end up in logs: production sends SMS through the gateway unless
+# another real backend is named, and refuses the console/memory backends.
+SMS_BACKEND = env("SMS_BACKEND") or "wagewatch.notify.sms.HttpGatewayBackend"
+if SMS_BACKEND.rsplit(".", 1)[-1] in {"ConsoleBackend", "MemoryBackend"}:
+    raise RuntimeError("生产环境不能使用控制台或内存短信通道(验证码会写入日志),请配置 SMS_GATEWAY_URL")

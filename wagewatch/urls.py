@@ -13,6 +13,10 @@ urlpatterns = [
     path("", include("wagewatch.core.urls")),
     path("registry/", include("wagewatch.registry.urls")),
     path("history/", include("wagewatch.history.urls")),
+    path("intake/", include("wagewatch.intake.urls")),
+    path("cases/", include("wagewatch.cases.urls")),
+    path("notify/", include("wagewatch.notify.urls")),
+    path("w/", include("wagewatch.intake.urls_worker")),
 ]
 
 handler403 = "wagewatch.core.views.forbidden"

@@ -11,6 +11,17 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     items = [("core:home", "首页")]
+    if user.role in OFFICE_ROLES or user.role == Role.WINDOW_CLERK:
+        items.append(("intake:register", "登记投诉"))
+        items.append(("intake:import", "批量导入线索"))
+    if user.role != Role.DATA_PROVIDER:
+        items.append(("cases:list", "案件台账"))
+    if user.organisation_id and user.role not in OFFICE_ROLES and user.role != Role.DATA_PROVIDER:
+        items.append(("cases:inbox", "本单位待办"))
+    if user.role in OFFICE_ROLES:
+        items.append(("cases:overdue_board", "超期督办"))
+    if user.role != Role.DATA_PROVIDER:
+        items.append(("notify:list", "消息"))
     if user.role != Role.DATA_PROVIDER:
         items += [("registry:enterprise_list", "企业"), ("registry:project_list", "建设项目")]
         items += [("core:territory_list", "辖区"), ("core:organisation_list", "单位")]

@@ -251,3 +251,24 @@ class TimeLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}({self.amount}{self.get_unit_display()})"
+
+
+class IdempotencyKey(models.Model):
+    """A request that carried an `Idempotency-Key` header: the first answer is kept so that a
+    resent request gets it back instead of doing the work twice."""
+
+    owner = models.CharField("调用方", max_length=100)
+    key = models.CharField("幂等键", max_length=128)
+    endpoint = models.CharField("接口", max_length=100)
+    request_hash = models.CharField("请求摘要", max_length=64)
+    status_code = models.PositiveSmallIntegerField("响应状态码")
+    response = models.JSONField("首次响应")
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "幂等请求"
+        verbose_name_plural = "幂等请求"
+        constraints = [models.UniqueConstraint(fields=["owner", "endpoint", "key"], name="unique_idempotency_key")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.endpoint} {self.key}"

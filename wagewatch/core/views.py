@@ -444,3 +444,20 @@ def _error(request, status: int, title: str, message: str):
         body = f"<!DOCTYPE html><meta charset='utf-8'><title>{title}</title><h1>{title}</h1><p>{message}</p>"
         return HttpResponse(body, status=status)
 
+
+
+def csrf_failure(request, reason=""):
+    """A form sent from a page that expired (or from another site): say what to do, in Chinese.
+    The worker's pages get their own plain page."""
+    message = "页面已过期或来源不正确,提交没有保存。请返回上一页,刷新后重新填写提交。"
+    if request.path.startswith("/w/"):
+        body = (
+            "<!DOCTYPE html><html lang='zh-hans'><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            "<title>页面已过期</title><body style='font-family:sans-serif;padding:16px;font-size:18px'>"
+            f"<h1 style='font-size:22px'>页面已过期</h1><p>{message}</p>"
+            "<p><a href='/w/' style='display:block;padding:14px;background:#b71c1c;color:#fff;text-align:center;"
+            "border-radius:8px;text-decoration:none'>返回首页</a></p></body></html>"
+        )
+        return HttpResponse(body, status=403)
+    return _error(request, 403, "页面已过期", message)

@@ -10,7 +10,7 @@ from django.db import transaction
 from wagewatch.core.auth import api_token_create, token_hash
 from wagewatch.core.models import ApiToken, Organisation, Territory, User
 
-from . import contractor, enterprises, organisations, projects, territory, users
+from . import cases, contractor, enterprises, organisations, projects, territory, users
 from .base import DEMO_PASSWORD, DemoContext
 
 # (label, module, actor username: None = the system, before any user exists). Append new modules here.
@@ -21,6 +21,7 @@ STEPS = [
     ("企业", enterprises, "office_staff"),
     ("总包单位", contractor, "admin"),
     ("建设项目", projects, "office_staff"),
+    ("投诉和案件", cases, "clerk"),
 ]
 TOKEN_NAME = "演示数据接口"
 

@@ -9,6 +9,7 @@ Apps register the labels of their own actions in `AppConfig.ready()`:
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 ACTION_LABELS: dict[str, str] = {
@@ -63,7 +64,17 @@ PAYLOAD_KEY_LABELS: dict[str, str] = {
     "status": "状态",
 }
 
+# Readable names of coded values seen in payloads (states, channels), registered by apps.
+VALUE_LABELS: dict[str, str] = {}
+
 SUMMARY_LENGTH = 80
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def register_payload_labels(keys: dict[str, str] | None = None, values: dict[str, str] | None = None) -> None:
+    """Add readable names of payload keys and of coded values; call from `AppConfig.ready()`."""
+    PAYLOAD_KEY_LABELS.update(keys or {})
+    VALUE_LABELS.update(values or {})
 
 
 def register_action_labels(labels: dict[str, str]) -> None:
@@ -112,7 +123,26 @@ def _short(value, labels: dict[str, str] | None = None) -> str:
         return "是"
     if value is False:
         return "否"
+    if isinstance(value, str):
+        if value in VALUE_LABELS:
+            return VALUE_LABELS[value]
+        if _ISO_TIME.match(value):
+            return _local_time(value)
     return str(value)
+
+
+def _local_time(text: str) -> str:
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{moment:%Y-%m-%d %H:%M}"
 
 
 def payload_summary(payload: str, limit: int = SUMMARY_LENGTH, field_labels: dict[str, str] | None = None) -> str:

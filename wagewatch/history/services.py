@@ -69,20 +69,22 @@ def event_append(*, actor, action: str, obj, payload: dict | None = None) -> Eve
 def events_append(*, actor, entries: Sequence[tuple[str, Any, dict | None]]) -> list[Event]:
     """Append several events (action, object, payload) in order, taking the log lock and reading
     the last sequence number once and inserting in one batch: for services that record many
-    objects in one transaction (imports, bulk recomputations). Must run inside the caller's
-    transaction."""
+    objects in one transaction (imports, bulk recomputations). An entry may carry a fourth
+    element, its own actor (a registration by a worker dispatched by the system). Must run inside
+    the caller's transaction."""
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         raise RuntimeError("event_append must run inside transaction.atomic()")
-    actor_id, actor_label = _actor_fields(actor)
+    default_actor = _actor_fields(actor)
     prepared = []
-    for action, obj, payload in entries:
+    for action, obj, payload, *entry_actor in entries:
         if not action or len(action) > 64:
             raise ValueError("动作名称不能为空,且不超过 64 个字符")
         object_type, object_id = object_label(obj)
         if len(object_id) > 64 or len(object_type) > 64:
             raise ValueError("对象类型和对象ID不超过 64 个字符")
-        prepared.append((action, object_type, object_id, canonical_payload(payload or {})))
+        who = _actor_fields(entry_actor[0]) if entry_actor else default_actor
+        prepared.append((action, object_type, object_id, canonical_payload(payload or {}), who))
     if not prepared:
         return []
     events = []
@@ -101,7 +103,7 @@ def events_append(*, actor, entries: Sequence[tuple[str, Any, dict | None]]) -> 
         time_iso = recorded_at.isoformat()
         db_time = conn.ops.adapt_datetimefield_value(recorded_at)
         rows = []
-        for action, object_type, object_id, payload_text in prepared:
+        for action, object_type, object_id, payload_text, (actor_id, actor_label) in prepared:
             digest = leaf_hash(
                 leaf_text(seq, time_iso, actor_id, actor_label, action, object_type, object_id, payload_text).encode()
             )

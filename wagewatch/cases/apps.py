@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "wagewatch.cases"
+    label = "cases"
+    verbose_name = "案件办理"
+
+    def ready(self):
+        from wagewatch.core.signals import calendar_year_loaded
+        from wagewatch.history.labels import register_action_labels, register_payload_labels
+
+        from . import receivers
+        from .labels import ACTION_LABELS, PAYLOAD_KEY_LABELS, value_labels
+
+        register_action_labels(ACTION_LABELS)
+        register_payload_labels(PAYLOAD_KEY_LABELS, value_labels())
+        calendar_year_loaded.connect(receivers.recompute_deadlines_on_calendar_load, dispatch_uid="cases.recompute_deadlines")
