@@ -56,7 +56,22 @@ def pytest_runtest_teardown(item, nextitem):
         return
     with item.config.stash[blocking_manager_key].unblock():
         connection.creation.deserialize_db_from_string(contents)
+        _sequences_past_loaded_rows(connection)
         ContentType.objects.clear_cache()
+
+
+def _sequences_past_loaded_rows(connection):
+    """The rows put back keep their ids, but a flush with reset sequences (the `flush` command's
+    default) left PostgreSQL's sequences at 1: the next insert would collide with a put-back row."""
+    if connection.vendor != "postgresql":
+        return
+    from django.apps import apps
+    from django.core.management.color import no_style
+
+    statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models())
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
 
 
 @pytest.fixture(autouse=True, scope="session")
