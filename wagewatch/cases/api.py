@@ -26,11 +26,12 @@ from django.http import HttpResponse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic_core import to_jsonable_python
 
 from wagewatch.core.idempotency import IdempotencyConflict, IdempotencyKeyInvalid, idempotent_run
 from wagewatch.core.models import Organisation, Territory
+from wagewatch.core.pagination import CappedPageNumberPagination
 from wagewatch.core.protected import ID_NUMBER, PHONE, mask
 from wagewatch.history.selectors import timeline_for
 
@@ -357,8 +358,8 @@ class CaseFilters(Schema):
     q: str = ""
 
 
-@router.get("", response=list[CaseListOut], summary="案件台账(按状态、责任单位、辖区、渠道、超期、重大案件筛选)")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@router.get("", response=list[CaseListOut], summary="案件台账(按状态、责任单位、辖区、渠道、超期、重大案件筛选;超过一万件时 count 为 10000、count_capped 为 true)")
+@paginate(CappedPageNumberPagination, page_size=50, max_page_size=500)
 def cases_list(request, filters: Query[CaseFilters]):
     territory_path = ""
     if filters.territory:

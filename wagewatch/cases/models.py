@@ -30,6 +30,8 @@ class CaseState(models.TextChoices):
 
 
 OPEN_STATES = frozenset(CaseState) - {CaseState.CLOSED, CaseState.MERGED}
+# Sorted plain values, so that partial index conditions compare equal between migrations.
+OPEN_STATE_VALUES = sorted(s.value for s in OPEN_STATES)
 
 
 class RoutingRule(models.Model):
@@ -174,8 +176,14 @@ class Case(models.Model):
         verbose_name_plural = "案件"
         ordering = ["-registered_at", "-id"]
         indexes = [
-            models.Index(fields=["territory_path", "registered_at"], name="case_scope_registered"),
-            models.Index(fields=["state", "registered_at"], name="case_state_registered"),
+            # Every ledger page is ORDER BY registered_at DESC, id DESC LIMIT n: these need no sort.
+            models.Index(fields=["-registered_at", "-id"], name="case_registered"),
+            models.Index(fields=["-registered_at", "-id"], name="case_open_registered", condition=Q(state__in=OPEN_STATE_VALUES)),
+            models.Index(fields=["state", "-registered_at", "-id"], name="case_state_registered_id"),
+            # territory_path LIKE 'prefix%' can use a btree only with the pattern operator class
+            # (the database collation is not C); SQLite ignores the operator class.
+            models.Index(fields=["territory_path"], name="case_path_pattern", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["next_due_at"], name="case_open_due", condition=Q(state__in=OPEN_STATE_VALUES)),
             models.Index(fields=["lead_organisation", "state", "registered_at"], name="case_unit_state"),
             models.Index(fields=["channel", "registered_at"], name="case_channel_registered"),
             models.Index(fields=["next_due_at"], name="case_next_due", condition=Q(next_due_at__isnull=False)),

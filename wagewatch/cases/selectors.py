@@ -8,7 +8,10 @@ notified or an escalation. So a unit never sees another unit's case.
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+import re
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import StrIndex
 from django.utils import timezone
 
 from wagewatch.core.models import Role
@@ -17,6 +20,7 @@ from wagewatch.core.scoping import JURISDICTION_ROLES, get_in_scope_or_404, scop
 from .models import OPEN_STATES, Case, CaseAssignment, CaseDeadline
 
 TERRITORIAL_CASE_ROLES = JURISDICTION_ROLES | {Role.GRID_WORKER}
+CASE_NUMBER = re.compile(r"AJ\d{13}")
 
 
 def case_scope_q(user) -> Q:
@@ -70,9 +74,19 @@ def case_list(
         qs = qs.filter(next_due_at__lt=timezone.now(), state__in=OPEN_STATES)
     if major:
         qs = qs.filter(is_major=True)
+    q = (q or "").strip()
     if q:
-        q = q.strip()
-        qs = qs.filter(Q(number=q.upper()) | Q(employer_name__contains=q) | Q(project_name__contains=q))
+        if CASE_NUMBER.fullmatch(q.upper()):
+            qs = qs.filter(number=q.upper())
+        elif len(q) >= 3:
+            # PostgreSQL answers this from the trigram indexes (migration 0006).
+            qs = qs.filter(Q(employer_name__contains=q) | Q(project_name__contains=q))
+        else:
+            # One or two characters hold no trigram: a trigram index would be read whole, slower
+            # than scanning, so keep the planner off it with strpos (instr on SQLite).
+            qs = qs.alias(
+                in_employer=StrIndex("employer_name", Value(q)), in_project=StrIndex("project_name", Value(q))
+            ).filter(Q(in_employer__gt=0) | Q(in_project__gt=0))
     return qs.select_related("territory", "lead_organisation").order_by("-registered_at", "-id")
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from wagewatch.core import selectors as core_selectors
 from wagewatch.core.export import xlsx_response
 from wagewatch.core.models import Organisation, Role, Territory, User
+from wagewatch.core.pagination import CappedPaginator
 from wagewatch.intake.models import Channel
 
 from . import selectors
@@ -165,7 +166,7 @@ def overdue_for(delta: timedelta) -> str:
 def case_list(request):
     form = CaseFilterForm(request.GET or None, user=request.user)
     cases = selectors.case_list(request.user, **form.selector_kwargs())
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     _mark_deadlines(rows, timezone.now())
     return render(

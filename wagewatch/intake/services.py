@@ -261,6 +261,21 @@ def _people_digests(c: _Clean) -> tuple[set[str], set[str]]:
     return phones, ids
 
 
+def _people_case_ids(c: _Clean, limit: int = 200) -> set[int]:
+    """Cases naming a complainant or worker of this complaint (ID number or phone). Two indexed
+    lookups: one OR across the complaint and its workers (a LEFT JOIN) reads every complaint."""
+    phones, ids = _people_digests(c)
+    complainant = Q(complainant_phone_digest__in=phones)
+    worker = Q(phone_digest__in=phones)
+    if ids:
+        complainant |= Q(complainant_id_number_digest__in=ids)
+        worker |= Q(id_number_digest__in=ids)
+    found = set(Complaint.objects.filter(complainant).order_by().values_list("case_id", flat=True)[:limit])
+    found |= set(ComplaintWorker.objects.filter(worker).order_by().values_list("complaint__case_id", flat=True)[:limit])
+    found.discard(None)
+    return found
+
+
 def _duplicates(c: _Clean, *, limit: int = 10) -> list[DuplicateCandidate]:
     party = Q(pk__in=[])
     if c.employer is not None:
@@ -274,14 +289,7 @@ def _duplicates(c: _Clean, *, limit: int = 10) -> list[DuplicateCandidate]:
     site = (c.data.site_address or "").strip()
     if len(site) >= 6:
         party |= Q(site_address=site)
-    phones, ids = _people_digests(c)
-    people_complaints = Complaint.objects.filter(
-        Q(complainant_phone_digest__in=phones)
-        | Q(complainant_id_number_digest__in=ids)
-        | Q(workers__phone_digest__in=phones)
-        | Q(workers__id_number_digest__in=ids)
-    )
-    people_case_ids = set(people_complaints.values_list("case_id", flat=True)[:200])
+    people_case_ids = _people_case_ids(c)
     open_cases = Case.objects.filter(state__in=OPEN_STATES).filter(party | Q(pk__in=people_case_ids)).order_by("-registered_at")[:limit]
     found = []
     for case in open_cases:

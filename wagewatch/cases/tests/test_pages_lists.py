@@ -303,3 +303,22 @@ def test_anonymous_is_sent_to_sign_in(client):
     for url in (LIST, EXPORT, INBOX, BOARD):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_a_ledger_past_the_count_cap_says_so_on_the_page_and_in_the_api(client, world, cases, monkeypatch):
+    """A million-case ledger is not counted row by row: past the cap it shows "N+" (here the cap
+    is lowered to 3 so that seven cases pass it)."""
+    monkeypatch.setattr("wagewatch.core.pagination.COUNT_CAP", 3)
+    monkeypatch.setattr("wagewatch.cases.views_lists.PAGE_SIZE", 2)
+    login(client, world, "office_staff")
+    page = client.get(LIST)
+    text = page.content.decode()
+    assert "共 3+ 件" in text and "请用筛选缩小范围" in text
+    assert len(numbers_on(page)) == 2 and page.context["page"].paginator.num_pages == 2
+    api = client.get("/api/v1/cases").json()
+    assert api["count"] == 3 and api["count_capped"] is True and len(api["items"]) == 7
+    # Under the cap the figure is exact.
+    exact = client.get(LIST, {"state": "registered"}).content.decode()
+    assert "共 2 件" in exact and "请用筛选缩小范围" not in exact
+    api = client.get("/api/v1/cases", {"state": "registered"}).json()
+    assert api["count"] == 2 and api["count_capped"] is False
