@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "wagewatch.intake",
     "wagewatch.cases",
     "wagewatch.notify",
+    "wagewatch.payroll",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,7 @@ class Channel(models.TextChoices):
     WORKER_PHONE = "worker_phone", "扫码投诉(手机)"
     GRID_WORKER = "grid_worker", "网格员上报"
     PUBLIC_OPINION = "public_opinion", "舆情监测"
+    RECONCILIATION = "reconciliation", "工资核对预警(自动立案)"
 
 
 # Channels that send clues by batch file or API with their own ids and received times.
