@@ -20,6 +20,7 @@ from wagewatch.registry.models import Enterprise, Project, ProjectParticipant
 def fast_demo(settings, tmp_path):
     # The demo token file goes to a throwaway var dir, never over the developer's own.
     settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"  # evidence files of the demo cases, likewise
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return tmp_path
 
