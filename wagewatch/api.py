@@ -97,6 +97,7 @@ def _register_routers() -> None:
     from wagewatch.core.api_calendar import router as calendar_router
     from wagewatch.history.api import router as history_router
     from wagewatch.intake.api import router as intake_router
+    from wagewatch.payroll.api import router as payroll_router
     from wagewatch.registry.api import router as registry_router
 
     api.add_router("/", core_router)
@@ -105,6 +106,7 @@ def _register_routers() -> None:
     api.add_router("/", registry_router)
     api.add_router("/complaints", intake_router)
     api.add_router("/cases", cases_router)
+    api.add_router("/payroll/", payroll_router)
 
 
 _register_routers()

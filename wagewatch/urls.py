@@ -16,6 +16,7 @@ urlpatterns = [
     path("intake/", include("wagewatch.intake.urls")),
     path("cases/", include("wagewatch.cases.urls")),
     path("notify/", include("wagewatch.notify.urls")),
+    path("payroll/", include("wagewatch.payroll.urls")),
     path("w/", include("wagewatch.intake.urls_worker")),
 ]
 
