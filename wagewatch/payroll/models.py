@@ -460,6 +460,7 @@ class ImportJob(models.Model):
     rows_done = models.PositiveIntegerField("已处理行数", default=0)
     rows_created = models.PositiveIntegerField("新增", default=0)
     rows_unchanged = models.PositiveIntegerField("重复(未变)", default=0)
+    rows_updated = models.PositiveIntegerField("更新", default=0)
     rejected = models.JSONField("被拒绝的行", default=list)
     error = models.TextField("错误", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
