@@ -1,6 +1,6 @@
 """The case ledger over 1,000,000 cases on PostgreSQL (prints figures; not a test).
 
-    .venv/bin/python bench/case_list_bench.py [--fresh] [--proposals] [--explain]
+    .venv/bin/python bench/case_list_bench.py [--fresh] [--explain]
 
 Database `bench_cases` on DATABASE_URL's server, kept between runs: the first run (or --fresh)
 builds the demo's registry and users and generates 1,000,000 cases with their assignments on the
@@ -9,18 +9,16 @@ server (INSERT ... SELECT generate_series; a minute or two); later runs reuse it
 For users of every reach (the office district-wide, a street government through its assignments,
 an industry bureau, a labour inspector, a grid worker) and filter combinations (state, unit,
 channel, overdue, major, territory, q by number and by name) it times what the ledger page does
-with `cases.selectors.case_list(user, ...)`: the count the page shows and the first page of 20
-rows (Paginator(qs, 20).page(1)). Prints p50 / p95 per combination.   target p95 <= 150 ms
+with `cases.selectors.case_list(user, ...)`: the count the page shows (capped: "10,000+") and the
+first page of 20 rows. Prints p50 / p95 per combination.   target p95 <= 150 ms
 
---proposals also measures candidate indexes and a capped count (created here, dropped after, so
-the database stays as the migrations define it); --explain prints the plans of the slowest
-combinations. BENCH_CASES (default 1000000) and BENCH_ROUNDS (default 10) change the sizes.
+--explain prints the plans of the slowest combinations. Indexes are what the migrations define
+(run --fresh after a migration changes them). BENCH_CASES (default 1000000) and BENCH_ROUNDS (default 10) change the sizes.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import statistics
 import sys
 import time
@@ -35,23 +33,6 @@ PAGE_SIZE = 20
 
 # Candidate indexes (exact Django Index definitions in bench/README.md), as SQL for this database.
 OPEN_SQL = "('registered','dispatched','accepted','verifying','handling','resolved','called_back','returned','reopened')"
-PROPOSED_INDEXES = {
-    # Every ledger page is ORDER BY registered_at DESC, id DESC LIMIT 20: walk this index backwards
-    # and stop after 20 rows that pass the filters, instead of sorting every matching row.
-    "case_registered": "CREATE INDEX case_registered ON cases_case (registered_at DESC, id DESC)",
-    # Open cases, newest first (state=open, the default view of units and the office), and their count.
-    "case_open_registered": f"CREATE INDEX case_open_registered ON cases_case (registered_at DESC, id DESC) WHERE state IN {OPEN_SQL}",
-    # territory_path LIKE 'prefix%' under a non-C collation (this server: C.UTF-8) needs pattern ops.
-    "case_path_pattern": "CREATE INDEX case_path_pattern ON cases_case (territory_path varchar_pattern_ops)",
-    # The existing (state, registered_at) with id at the end: state counts become index-only scans and
-    # pages come out in the exact ledger order (registered_at, id) without a sort.
-    "case_state_registered_id": "CREATE INDEX case_state_registered_id ON cases_case (state, registered_at DESC, id DESC)",
-    # Overdue = open and next_due_at < now: a range on this partial index (count and filter).
-    "case_open_due": f"CREATE INDEX case_open_due ON cases_case (next_due_at) WHERE state IN {OPEN_SQL}",
-    # q by employer/project name: LIKE '%q%' with trigrams (needs the pg_trgm extension; q of 3+ characters).
-    "case_employer_trgm": "CREATE INDEX case_employer_trgm ON cases_case USING gin (employer_name gin_trgm_ops)",
-    "case_project_trgm": "CREATE INDEX case_project_trgm ON cases_case USING gin (project_name gin_trgm_ops)",
-}
 
 
 def main(argv: list[str]) -> None:
@@ -61,7 +42,7 @@ def main(argv: list[str]) -> None:
 
     try:
         populate()
-        run(proposals="--proposals" in argv, explain="--explain" in argv)
+        run(explain="--explain" in argv)
     finally:
         connection.close()
 
@@ -118,8 +99,8 @@ def combinations(users: dict, sample_number: str, units: dict, territories: dict
         (office, "overdue + unit=street", {"overdue": True, "unit": units["street2"]}),
         (office, "channel + state + territory", {"channel": "window", "state": "closed", "territory_path": territories["street"]}),
         (office, "q=case number", {"q": sample_number}),
-        (office, "q=employer name (2 characters)", {"q": "华建"}),
-        (office, "q=employer name (4 characters)", {"q": "华建建设"}),
+        (office, "q=employer name (2 characters)", {"q": "德润"}),
+        (office, "q=employer name (4 characters)", {"q": "德润建筑"}),
         ("xishan_handler", "state=handling", {"state": "handling"}),
         ("xishan_handler", "channel=worker_phone", {"channel": "worker_phone"}),
         ("xishan_handler", "q=case number", {"q": sample_number}),
@@ -129,64 +110,31 @@ def combinations(users: dict, sample_number: str, units: dict, territories: dict
     return combos
 
 
-CASE_NUMBER = re.compile(r"(AJ|AJB)\d{12,13}")
-
-
-def proposed_case_list(user, **kwargs):
-    """case_list with the proposed q (see README): a case number is looked up by number alone (the
-    unique index); other text searches employer and project names, with LIKE for 3+ characters
-    (trigram index) and strpos for 1-2 (no trigram exists: a trigram index would be read whole)."""
-    from django.db.models import F, Q, Value
-    from django.db.models.functions import StrIndex
-
+def first_page(user, kwargs: dict) -> tuple[float, float, int]:
+    """(total ms, count ms, count) for what the ledger page does: the count it shows (capped at
+    10,001 rows: "10,000+", core/pagination.py) and the first page of rows."""
     from wagewatch.cases.selectors import case_list
-
-    q = (kwargs.pop("q", "") or "").strip()
-    qs = case_list(user, **kwargs)
-    if not q:
-        return qs
-    if CASE_NUMBER.fullmatch(q.upper()):
-        return qs.filter(number=q.upper())
-    if len(q) >= 3:
-        return qs.filter(Q(employer_name__contains=q) | Q(project_name__contains=q))
-    return qs.alias(in_employer=StrIndex(F("employer_name"), Value(q)), in_project=StrIndex(F("project_name"), Value(q))).filter(
-        Q(in_employer__gt=0) | Q(in_project__gt=0)
-    )
-
-
-def first_page(user, kwargs: dict, *, capped: bool = False) -> tuple[float, float, int]:
-    """(total ms, count ms, count) for the count and the first page of rows. `capped`: the proposed
-    ledger (capped count, proposed q)."""
-    from django.core.paginator import Paginator
-
-    from wagewatch.cases.selectors import case_list
+    from wagewatch.core.pagination import CappedPaginator
 
     started = time.perf_counter()
-    qs = proposed_case_list(user, **kwargs) if capped else case_list(user, **kwargs)
-    if capped:
-        # "10,000+": count at most 10,001 rows (what a capped ledger would show).
-        count = qs.order_by()[:10_001].count()
-        counted = time.perf_counter()
-        rows = list(qs[:PAGE_SIZE])
-    else:
-        paginator = Paginator(qs, PAGE_SIZE)
-        count = paginator.count
-        counted = time.perf_counter()
-        rows = list(paginator.page(1).object_list)
+    paginator = CappedPaginator(case_list(user, **kwargs), PAGE_SIZE)
+    count = paginator.count
+    counted = time.perf_counter()
+    rows = list(paginator.page(1).object_list)
     for row in rows:  # what the template reads
         _ = (row.number, row.territory.name, row.lead_organisation.name if row.lead_organisation else "", row.get_state_display())
     done = time.perf_counter()
     return (done - started) * 1000, (counted - started) * 1000, count
 
 
-def measure(users, combos, *, capped: bool = False) -> dict:
+def measure(users, combos) -> dict:
     results = {}
     for who, label, kwargs in combos:
         user = users[who]
-        first_page(user, kwargs, capped=capped)  # warm: plan cache, buffers
+        first_page(user, kwargs)  # warm: plan cache, buffers
         totals, counts = [], []
         for _ in range(ROUNDS):
-            total, counting, count = first_page(user, kwargs, capped=capped)
+            total, counting, count = first_page(user, kwargs)
             totals.append(total)
             counts.append(counting)
         totals.sort()
@@ -230,7 +178,7 @@ def explain_slowest(users, combos, results, n: int = 6) -> None:
             print("\n".join("    " + p for p in plan[:28]))
 
 
-def run(*, proposals: bool, explain: bool = False) -> None:
+def run(*, explain: bool = False) -> None:
     from django.db import connection
 
     from wagewatch.cases.models import Case
@@ -254,39 +202,10 @@ def run(*, proposals: bool, explain: bool = False) -> None:
         collation = cursor.fetchone()[0]
     line("cases / database collation", f"{Case.objects.count():,}", f"(lc_collate {collation}; {ROUNDS} rounds per combination)")
     baseline = measure(users, combos)
-    print_results("case_list(user, ...) + Paginator(qs, 20): count and first page, indexes as migrated", baseline)
+    print_results("case_list(user, ...) + CappedPaginator(qs, 20): the count the ledger shows and its first page", baseline)
     if explain:
         explain_slowest(users, combos, baseline)
-    if proposals:
-        measure_proposals(users, combos, baseline)
     machine_line()
-
-
-def measure_proposals(users, combos, baseline) -> None:
-    from django.db import connection
-
-    created = []
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-            for name, sql in PROPOSED_INDEXES.items():
-                started = time.perf_counter()
-                cursor.execute(f"DROP INDEX IF EXISTS {name}")
-                cursor.execute(sql)
-                created.append(name)
-                cursor.execute("SELECT pg_relation_size(%s)", [name])
-                size = cursor.fetchone()[0]
-                line(f"  + index {name}", f"{time.perf_counter() - started:.1f} s", f"({size / 2**20:,.0f} MiB)")
-            cursor.execute("ANALYZE cases_case")
-            cursor.execute("ANALYZE cases_caseassignment")
-        with_indexes = measure(users, combos)
-        print_results("the same with the proposed indexes", with_indexes, baseline)
-        capped = measure(users, combos, capped=True)
-        print_results("proposed indexes + capped count (at most 10,001 rows: \"10,000+\") + proposed q", capped, baseline)
-    finally:
-        with connection.cursor() as cursor:
-            for name in created:
-                cursor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 if __name__ == "__main__":

@@ -358,7 +358,7 @@ class CaseFilters(Schema):
     q: str = ""
 
 
-@router.get("", response=list[CaseListOut], summary="案件台账(按状态、责任单位、辖区、渠道、超期、重大案件筛选;超过一万件时 count 为 10000、count_capped 为 true)")
+@router.get("", response=list[CaseListOut], summary="案件台账(按状态、责任单位、辖区、渠道、超期、重大案件筛选;超过一千件时 count 为 1000、count_capped 为 true)")
 @paginate(CappedPageNumberPagination, page_size=50, max_page_size=500)
 def cases_list(request, filters: Query[CaseFilters]):
     territory_path = ""

@@ -20,7 +20,8 @@ from wagewatch.core.scoping import JURISDICTION_ROLES, get_in_scope_or_404, scop
 from .models import OPEN_STATES, Case, CaseAssignment, CaseDeadline
 
 TERRITORIAL_CASE_ROLES = JURISDICTION_ROLES | {Role.GRID_WORKER}
-CASE_NUMBER = re.compile(r"AJ\d{13}")
+# A case number (AJ + date + sequence), or one carried over from an older system: letters, then digits.
+CASE_NUMBER = re.compile(r"[A-Z]{1,4}\d{8,20}")
 
 
 def case_scope_q(user) -> Q:

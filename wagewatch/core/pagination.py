@@ -1,8 +1,11 @@
 """Paging for ledgers that can hold a million rows.
 
 Counting every visible row costs more than the page itself once a ledger passes a hundred
-thousand cases; nobody pages through ten thousand rows (they filter, or export the ledger). So
-the count stops at CAP + 1: the page says "10,000+" and the page numbers end there."""
+thousand cases, and a filter that matches few rows (two characters of a name, a street's overdue
+cases) makes the database read far to find each one. Nobody pages through fifty pages: they narrow
+the filters, or export the ledger (the export is not capped). So the count stops at CAP + 1: the
+page says "1,000+" and the page numbers end there. Totals by state, unit or street belong on the
+statistics pages, which aggregate."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from django.utils.functional import cached_property
 from ninja import Schema
 from ninja.pagination import PageNumberPagination
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 def capped_count(queryset) -> int:

@@ -40,6 +40,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(condition=models.Q(('state__in', ['accepted', 'called_back', 'dispatched', 'handling', 'registered', 'reopened', 'resolved', 'returned', 'verifying'])), fields=['next_due_at'], name='case_open_due'),
+            index=models.Index(condition=models.Q(('state__in', ['accepted', 'called_back', 'dispatched', 'handling', 'registered', 'reopened', 'resolved', 'returned', 'verifying'])), fields=['next_due_at', 'id'], name='case_open_due'),
         ),
     ]
