@@ -1,0 +1,204 @@
+"""Scoped reads of the payroll data of construction projects.
+
+Who sees a project's payroll: whoever sees the project (`registry.selectors.project_scope_q`):
+the office, inspectors and clerks of the district, the streets of its territory, its industry
+authority and state-owned owner, and the general contractor's labour manager (劳资专管员) for the
+projects his enterprise builds. Everything else answers 404.
+
+Who writes the roster, wage account, deposit and site record: the project's labour manager (only
+for projects his enterprise builds as general contractor), the office staff and leaders, and
+administrators. Everyone else reads.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from wagewatch.core.calendar import SHANGHAI
+from wagewatch.core.models import Role
+from wagewatch.core.scoping import get_in_scope_or_404
+from wagewatch.registry.models import Project
+from wagewatch.registry.selectors import project_scope_q
+
+from .models import (
+    Finding,
+    GuaranteeDeposit,
+    PayrollWarning,
+    ProjectWorker,
+    SiteRecord,
+    Team,
+    WageAccount,
+)
+
+WRITER_OFFICE_ROLES = {Role.OFFICE_STAFF, Role.OFFICE_LEADER, Role.ADMINISTRATOR}
+PROJECT_RELATED = ("territory", "owner", "owner_organisation", "general_contractor", "industry_authority")
+
+
+# ---------------------------------------------------------------- months
+
+
+def month_start(value: date) -> date:
+    return value.replace(day=1)
+
+
+def month_next(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_end(month: date) -> date:
+    return month_next(month) - timedelta(days=1)
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The month as an aware [start, end) range in Shanghai time."""
+    return (
+        datetime.combine(month, time(0), tzinfo=SHANGHAI),
+        datetime.combine(month_next(month), time(0), tzinfo=SHANGHAI),
+    )
+
+
+def month_parse(text: str | None) -> date | None:
+    """'2026-03' (or '2026-03-01') → date(2026, 3, 1); anything else → None."""
+    if not text:
+        return None
+    try:
+        parts = [int(p) for p in str(text).split("-")[:2]]
+        return date(parts[0], parts[1], 1)
+    except (ValueError, IndexError):
+        return None
+
+
+def month_default() -> date:
+    """The month a page shows by default: last month (the one being paid now)."""
+    today = timezone.now().astimezone(SHANGHAI).date()
+    return month_start(month_start(today) - timedelta(days=1))
+
+
+# ---------------------------------------------------------------- permissions
+
+
+def may_write_project(user, project: Project) -> bool:
+    """The project's labour manager (general contractor's organisation), office staff, administrators."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.role in WRITER_OFFICE_ROLES:
+        return True
+    if user.role == Role.PROJECT_LABOUR_MANAGER:
+        org = user.organisation
+        return bool(org is not None and org.enterprise_id and org.enterprise_id == project.general_contractor_id)
+    return False
+
+
+# ---------------------------------------------------------------- projects
+
+
+def _latest_warning(field: str):
+    return Subquery(
+        PayrollWarning.objects.filter(project=OuterRef("pk"), active=True).order_by("-month").values(field)[:1]
+    )
+
+
+def project_list(*, user, search: str = "", warning_level: str = "", under_full_supervision: bool | None = None) -> QuerySet:
+    """Projects in scope, each annotated with its latest active warning (`warning_level`,
+    `warning_month`, `warning_pk`). `warning_level="none"` keeps projects without one."""
+    qs = (
+        Project.objects.filter(project_scope_q(user))
+        .select_related("territory", "general_contractor")
+        .annotate(
+            warning_level=_latest_warning("level"),
+            warning_month=_latest_warning("month"),
+            warning_case_id=_latest_warning("case_id"),
+        )
+    )
+    if search:
+        search = search.strip()
+        qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    if under_full_supervision is not None:
+        qs = qs.filter(under_full_supervision=under_full_supervision)
+    if warning_level == "none":
+        qs = qs.filter(warning_level__isnull=True)
+    elif warning_level:
+        qs = qs.filter(warning_level=warning_level)
+    return qs.order_by("code", "pk")
+
+
+def project_get(*, user, pk) -> Project:
+    return get_in_scope_or_404(Project.objects.filter(project_scope_q(user)).select_related(*PROJECT_RELATED), pk=pk)
+
+
+def project_for_write(*, user, pk) -> Project:
+    """A project the user sees (else 404) and may write (else PermissionDenied)."""
+    from django.core.exceptions import PermissionDenied
+
+    project = project_get(user=user, pk=pk)
+    if not may_write_project(user, project):
+        raise PermissionDenied("只有本项目总承包单位的劳资专管员、清欠办和系统管理员可以维护项目用工信息")
+    return project
+
+
+# ---------------------------------------------------------------- roster and records
+
+
+def roster(*, project: Project, active_in: date | None = None, search: str = "") -> QuerySet:
+    """The project's workers (newest entries first), with worker and team in the same query."""
+    qs = ProjectWorker.objects.filter(project=project).select_related("worker", "team")
+    if active_in is not None:
+        qs = qs.filter(entry_date__lte=month_end(active_in)).filter(Q(exit_date__isnull=True) | Q(exit_date__gte=active_in))
+    if search:
+        search = search.strip()
+        qs = qs.filter(Q(worker__name__icontains=search) | Q(team__name__icontains=search) | Q(worker__trade__icontains=search))
+    return qs.order_by("-entry_date", "-pk")
+
+
+def project_worker_get(*, project: Project, pk) -> ProjectWorker:
+    return get_in_scope_or_404(ProjectWorker.objects.filter(project=project).select_related("worker", "team"), pk=pk)
+
+
+def teams(*, project: Project) -> QuerySet:
+    return Team.objects.filter(project=project).select_related("enterprise").order_by("name", "pk")
+
+
+def team_get(*, project: Project, pk) -> Team:
+    return get_in_scope_or_404(Team.objects.filter(project=project), pk=pk)
+
+
+def deposits(*, project: Project) -> QuerySet:
+    return GuaranteeDeposit.objects.filter(project=project).order_by("-deposited_on", "-pk")
+
+
+def deposit_get(*, project: Project, pk) -> GuaranteeDeposit:
+    return get_in_scope_or_404(GuaranteeDeposit.objects.filter(project=project), pk=pk)
+
+
+def wage_account_of(project: Project) -> WageAccount | None:
+    return WageAccount.objects.filter(project=project).first()
+
+
+def site_record_of(project: Project) -> SiteRecord | None:
+    return SiteRecord.objects.filter(project=project).first()
+
+
+def findings(*, project: Project, month: date | None = None) -> QuerySet:
+    qs = Finding.objects.filter(project=project).select_related("project_worker__worker")
+    if month is not None:
+        qs = qs.filter(month=month)
+    return qs.order_by("-month", "kind", "subject")
+
+
+def warning_current(project: Project) -> PayrollWarning | None:
+    return PayrollWarning.objects.filter(project=project, active=True).select_related("case").order_by("-month").first()
+
+
+def warnings_for_enterprise(*, user, enterprise, limit: int = 50) -> QuerySet:
+    """Active warnings of the projects in the user's scope that the enterprise is responsible for
+    (named on the warning) or builds as general contractor."""
+    visible = Project.objects.filter(project_scope_q(user)).values("pk")
+    return (
+        PayrollWarning.objects.filter(active=True, project__in=visible)
+        .filter(Q(enterprise=enterprise) | Q(project__general_contractor=enterprise))
+        .select_related("project", "case")
+        .order_by("-month", "project__code")[:limit]
+    )
