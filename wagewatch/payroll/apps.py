@@ -5,3 +5,11 @@ class PayrollConfig(AppConfig):
     name = "wagewatch.payroll"
     label = "payroll"
     verbose_name = "工资支付监管"
+
+    def ready(self):
+        from wagewatch.history.labels import register_action_labels
+
+        from . import tasks_imports  # noqa: F401  (registers the import task with Celery)
+        from .services.imports import ACTION_LABELS as IMPORT_LABELS
+
+        register_action_labels(IMPORT_LABELS)

@@ -1,0 +1,212 @@
+"""Services of payroll imports: a file from the page (queued, processed by a Celery task) and a
+JSON push from a gate device or a bank (processed at once).
+
+    job = import_job_create(actor=user, project=p, kind="attendance", upload=f)   # page
+    import_job_process(job.pk)                                                   # the task
+    job = import_rows_push(actor=user, project=p, kind="attendance", rows=[...])  # API
+
+All or nothing: every row is checked first (nothing written); if any row is rejected the job is
+`rejected` with every rejected cell {row, column, field, value (masked if personal), reason}.
+Otherwise all rows are written in one transaction with one history event `payroll.import`
+(kind, counts, the file's SHA-256), and the months touched are queued for reconciliation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from wagewatch.core.models import Role
+from wagewatch.history.services import event_append
+
+from ..imports import kinds
+from ..imports.reading import FileProblem, canonical, read_upload, rows_from_json
+from ..models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+ACTION_LABELS = {
+    "payroll.import": "导入工资数据",
+    "payroll.import_rejected": "工资数据导入被退回",
+}
+EDIT_ROLES = {Role.OFFICE_STAFF, Role.ADMINISTRATOR}
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+def may_edit_payroll(user, project) -> bool:
+    """Office staff and administrators; the labour manager of the project's general contractor."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.role in EDIT_ROLES:
+        return True
+    if user.role == Role.PROJECT_LABOUR_MANAGER:
+        org = user.organisation
+        return bool(org and org.enterprise_id and org.enterprise_id == project.general_contractor_id)
+    return False
+
+
+def may_push(user, project) -> bool:
+    """API pushes: a data-provider token (gate devices, banks) or whoever may edit the payroll."""
+    if user and user.is_authenticated and user.role == Role.DATA_PROVIDER:
+        return True
+    return may_edit_payroll(user, project)
+
+
+def upload_path(job: ImportJob) -> Path:
+    return Path(settings.MEDIA_ROOT) / "payroll_imports" / f"{job.pk}.upload"
+
+
+def import_job_create(*, actor, project, kind: str, upload=None, data: bytes | None = None, filename: str = "", source: str = "page") -> ImportJob:
+    """Store the uploaded file (streamed to disk in chunks) and queue its processing after commit."""
+    if kind not in ImportJob.Kind.values:
+        raise ValueError(f"未知的数据类型:{kind}")
+    digest = hashlib.sha256()
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            project=project, kind=kind, file_name=(filename or getattr(upload, "name", "") or "")[:255], source=source,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        path = upload_path(job)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            chunks = upload.chunks() if upload is not None else [data or b""]
+            for chunk in chunks:
+                digest.update(chunk)
+                out.write(chunk)
+        job.file_sha256 = digest.hexdigest()
+        job.save(update_fields=["file_sha256"])
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from ..tasks_imports import import_process
+
+    import_process.delay(job_id)
+
+
+def import_job_process(job_id: int) -> ImportJob:
+    """Read the stored file of a queued job, check it, write it (or reject it). Idempotent: a job
+    that is not queued any more is left as it is."""
+    updated = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(status=ImportJob.Status.RUNNING)
+    job = ImportJob.objects.select_related("project", "created_by").get(pk=job_id)
+    if not updated:
+        return job
+    path = upload_path(job)
+    try:
+        data = path.read_bytes()
+        try:
+            frame = canonical(job.kind, read_upload(data, job.file_name), first_row=2)
+        except FileProblem as exc:
+            return _fail_file(job, exc.message)
+        del data
+        return _run(job, frame, actor=job.created_by)
+    except Exception as exc:  # the job must not stay "running" for ever
+        logger.exception("payroll import %s failed", job_id)
+        ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, error=f"处理失败:{exc.__class__.__name__}", finished_at=timezone.now())
+        raise
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def import_rows_push(*, actor, project, kind: str, rows, source: str = "api") -> ImportJob:
+    """A JSON list pushed to the API, processed at once (rows numbered from 0)."""
+    payload = json.dumps(rows, ensure_ascii=False, sort_keys=True, default=str).encode()
+    job = ImportJob.objects.create(
+        project=project, kind=kind, source=source, file_name=f"{source}:{kind}", file_sha256=hashlib.sha256(payload).hexdigest(),
+        created_by=actor if getattr(actor, "pk", None) else None, status=ImportJob.Status.RUNNING,
+    )
+    try:
+        frame = canonical(kind, rows_from_json(rows), first_row=0)
+    except FileProblem as exc:
+        return _fail_file(job, exc.message)
+    return _run(job, frame, actor=actor)
+
+
+def _fail_file(job: ImportJob, message: str) -> ImportJob:
+    job.status = ImportJob.Status.REJECTED
+    job.error = message
+    job.rejected = [{"row": 1, "column": "", "field": "", "value": "", "reason": message}]
+    job.finished_at = timezone.now()
+    with transaction.atomic():
+        job.save(update_fields=["status", "error", "rejected", "finished_at"])
+        _event(job, "payroll.import_rejected", {"reason": message[:300]})
+    return job
+
+
+def _event(job: ImportJob, action: str, extra: dict) -> None:
+    actor = job.created_by or f"数据接口: {job.source}"
+    event_append(
+        actor=actor,
+        action=action,
+        obj=job,
+        payload={
+            "kind": job.kind,
+            "project": job.project.code,
+            "file_sha256": job.file_sha256,
+            "source": job.source,
+            "rows_total": job.rows_total,
+            **extra,
+        },
+    )
+
+
+def _run(job: ImportJob, frame, *, actor) -> ImportJob:
+    check, write = kinds.HANDLERS[job.kind]
+    job.rows_total = frame.height
+    ImportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total, rows_done=0)
+    ctx = kinds.Context(project=job.project, kind=job.kind, actor=actor)
+    plan = check(ctx, frame)
+    if ctx.rejections:
+        job.status = ImportJob.Status.REJECTED
+        job.rejected = ctx.rejections.report()
+        bad_rows = len(ctx.rejections.rows)
+        job.error = f"{bad_rows}行有错误,整个文件未导入:请按提示改正后重新上传"
+        if ctx.rejections.count > len(job.rejected):
+            job.error += f"(共{ctx.rejections.count}处错误,只列出前{len(job.rejected)}处)"
+        job.rows_done = job.rows_total
+        job.finished_at = timezone.now()
+        with transaction.atomic():
+            job.save(update_fields=["status", "rejected", "error", "rows_done", "finished_at"])
+            _event(job, "payroll.import_rejected", {"rows_rejected": bad_rows})
+        return job
+    # Checked: the bar shows every row checked while the one transaction writes them.
+    ImportJob.objects.filter(pk=job.pk).update(rows_done=job.rows_total)
+    with transaction.atomic():
+        outcome = write(ctx, plan)
+        job.status = ImportJob.Status.DONE
+        job.rows_done = job.rows_total
+        job.rows_created, job.rows_updated, job.rows_unchanged = outcome.created, outcome.updated, outcome.unchanged
+        job.rejected = []
+        job.error = ""
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "rows_done", "rows_created", "rows_updated", "rows_unchanged", "rejected", "error", "finished_at"])
+        months = sorted(outcome.months)
+        _event(
+            job,
+            "payroll.import",
+            {
+                "created": outcome.created,
+                "updated": outcome.updated,
+                "unchanged": outcome.unchanged,
+                "months": [m.isoformat() for m in months],
+                **({"changes": outcome.changes} if outcome.changes else {}),
+            },
+        )
+        if job.kind in kinds.RECONCILED_KINDS and months and outcome.created + outcome.updated:
+            _reconcile_later(job.project_id, months)
+    return job
+
+
+def _reconcile_later(project_id: int, months) -> None:
+    try:
+        from wagewatch.payroll.reconciliation import reconcile_later
+    except ImportError:  # the engine is not installed in this tree
+        return
+    reconcile_later(project_id=project_id, months=months)
