@@ -1,0 +1,339 @@
+"""Project supervision pages (/payroll/projects/...): the list of projects with their warning and
+rates, the project page (rates, five systems, roster, months, findings, warning) and the forms
+that keep the roster, wage account, deposit and site record. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods, require_POST
+
+from wagewatch.core.calendar import SHANGHAI
+from wagewatch.core.protected import BANK_CARD, ID_NUMBER, PHONE, mask, may_reveal
+from wagewatch.core.services import personal_data_reveal
+
+from . import compliance, selectors
+from .forms import (
+    DepositForm,
+    DepositReleaseForm,
+    ProjectFilterForm,
+    SiteRecordForm,
+    TeamForm,
+    WageAccountForm,
+    WorkerEnterForm,
+    WorkerExitForm,
+    apply_service_errors,
+)
+from .models import Attendance, BankDisbursement, FindingKind, PayrollSheet
+from .services import roster as services
+
+PAGE_SIZE = 50
+ROSTER_PAGE_SIZE = 50
+WORKER_PROTECTED = {"id_number": ID_NUMBER, "phone": PHONE, "bank_card": BANK_CARD}
+
+
+def _page(request, queryset, size=PAGE_SIZE, param="page"):
+    page = Paginator(queryset, size).get_page(request.GET.get(param))
+    query = request.GET.copy()
+    query.pop(param, None)
+    return page, query.urlencode()
+
+
+def _month(request) -> date:
+    return selectors.month_parse(request.GET.get("month")) or selectors.month_default()
+
+
+# ---------------------------------------------------------------- list
+
+
+@login_required
+def project_list(request):
+    form = ProjectFilterForm(request.GET or None)
+    month = _month(request)
+    projects = selectors.project_list(user=request.user, **form.selector_kwargs())
+    page, query = _page(request, projects)
+    rates = compliance.project_rates(page.object_list, month)
+    rows = [(p, rates.get(p.pk, [])) for p in page.object_list]
+    return render(
+        request,
+        "payroll/project_list.html",
+        {"form": form, "page": page, "query": query, "rows": rows, "month": month, "rate_labels": compliance.RATE_LABELS},
+    )
+
+
+# ---------------------------------------------------------------- project page
+
+
+def _months(project, month: date) -> list[dict]:
+    """Attendance, payroll and bank totals of the twelve months up to `month` (three queries)."""
+    first = month
+    for _ in range(11):
+        first = selectors.month_start(first - timedelta(days=1))
+    start_at, _ = selectors.month_bounds(first)
+    _, end_at = selectors.month_bounds(month)
+    rows: dict[date, dict] = {}
+
+    def row(m) -> dict:
+        m = m.astimezone(SHANGHAI).date() if isinstance(m, datetime) else m
+        return rows.setdefault(m, {"month": m, "punches": 0, "workers": 0, "lines": 0, "days": 0, "due": None, "paid": None, "bank": None, "bank_count": 0})
+
+    for r in (
+        Attendance.objects.filter(project=project, at__gte=start_at, at__lt=end_at)
+        .annotate(m=TruncMonth("at", tzinfo=SHANGHAI))
+        .values("m")
+        .annotate(punches=Count("id"), workers=Count("project_worker", distinct=True))
+    ):
+        row(r["m"]).update(punches=r["punches"], workers=r["workers"])
+    for s in (
+        PayrollSheet.objects.filter(project=project, month__gte=first, month__lte=month)
+        .annotate(n=Count("lines"), due=Sum("lines__amount_due"), paid=Sum("lines__amount_paid"), days=Sum("lines__days"))
+        .values("month", "n", "due", "paid", "days")
+    ):
+        row(s["month"]).update(lines=s["n"], due=s["due"], paid=s["paid"], days=s["days"])
+    for b in (
+        BankDisbursement.objects.filter(project=project, month__gte=first, month__lte=month)
+        .values("month")
+        .annotate(total=Sum("amount"), n=Count("id"))
+    ):
+        row(b["month"]).update(bank=b["total"], bank_count=b["n"])
+    return sorted(rows.values(), key=lambda r: r["month"], reverse=True)
+
+
+def _evidence_tables(evidence) -> list[dict]:
+    """A finding's evidence as tables: {"name": [ {col: value}, ... ]} → one table per name."""
+    tables = []
+    if isinstance(evidence, dict):
+        for name, rows in evidence.items():
+            if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
+                columns = list(dict.fromkeys(k for r in rows for k in r))
+                tables.append({"name": name, "columns": columns, "rows": [[r.get(c, "") for c in columns] for r in rows]})
+            else:
+                tables.append({"name": name, "columns": [], "value": rows})
+    elif evidence:
+        tables.append({"name": "", "columns": [], "value": evidence})
+    return tables
+
+
+@login_required
+def project_detail(request, pk):
+    project = selectors.project_get(user=request.user, pk=pk)
+    month = _month(request)
+    rates = compliance.rates_for(project, month)
+    site = selectors.site_record_of(project)
+    roster_page, roster_query = _page(
+        request, selectors.roster(project=project, search=request.GET.get("wq", "")), ROSTER_PAGE_SIZE, "wpage"
+    )
+    user = request.user
+    reveal = {field: may_reveal(user, kind) for field, kind in WORKER_PROTECTED.items()}
+    workers = [
+        {
+            "pw": pw,
+            "masked": {field: mask(kind, getattr(pw.worker, field)) for field, kind in WORKER_PROTECTED.items()},
+        }
+        for pw in roster_page.object_list
+    ]
+    findings = [
+        {"finding": f, "tables": _evidence_tables(f.evidence)} for f in selectors.findings(project=project, month=month)
+    ]
+    account = selectors.wage_account_of(project)
+    return render(
+        request,
+        "payroll/project_detail.html",
+        {
+            "project": project,
+            "month": month,
+            "month_value": f"{month:%Y-%m}",
+            "rates": rates,
+            "checklist": compliance.checklist(project, month, rates),
+            "site": site,
+            "obligation": compliance.upload_obligation(project, site),
+            "account": account,
+            "account_masked": mask(BANK_CARD, account.account_number) if account else "",
+            "deposits": list(selectors.deposits(project=project)),
+            "teams": list(selectors.teams(project=project)),
+            "roster_page": roster_page,
+            "roster_query": roster_query,
+            "workers": workers,
+            "reveal": reveal,
+            "months": _months(project, month),
+            "findings": findings,
+            "warning": selectors.warning_current(project),
+            "may_write": selectors.may_write_project(user, project),
+            "kind_labels": dict(FindingKind.choices),
+        },
+    )
+
+
+@login_required
+@require_POST
+def worker_reveal(request, pk, worker_pk, field):
+    project = selectors.project_get(user=request.user, pk=pk)
+    pw = selectors.project_worker_get(project=project, pk=worker_pk)
+    if field not in WORKER_PROTECTED:
+        raise Http404
+    value = personal_data_reveal(actor=request.user, obj=pw.worker, field_name=field)
+    return HttpResponse(format_html('<span class="masked">{}</span>', value))
+
+
+@login_required
+@require_POST
+def account_reveal(request, pk):
+    project = selectors.project_get(user=request.user, pk=pk)
+    account = selectors.wage_account_of(project)
+    if account is None:
+        raise Http404
+    value = personal_data_reveal(actor=request.user, obj=account, field_name="account_number")
+    return HttpResponse(format_html('<span class="masked">{}</span>', value))
+
+
+# ---------------------------------------------------------------- forms
+
+
+def _form_page(request, *, project, form, title, save, success, anchor=""):
+    """GET shows the form; a valid POST calls `save(cleaned_data)` (a service) and goes back to
+    the project page; service errors land next to their fields."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(reverse("payroll:project", args=[project.pk]) + anchor)
+    back = reverse("payroll:project", args=[project.pk]) + anchor
+    return render(
+        request,
+        "payroll/project_form.html",
+        {"form": form, "title": f"{title} · {project.name}", "project": project, "cancel_href": back},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_create(request, pk):
+    project = selectors.project_for_write(user=request.user, pk=pk)
+    form = TeamForm(request.POST or None, project=project)
+    return _form_page(
+        request,
+        project=project,
+        form=form,
+        title="登记班组",
+        save=lambda d: services.team_create(actor=request.user, project=project, **d),
+        success="已登记班组",
+        anchor="#teams",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def worker_enter(request, pk):
+    project = selectors.project_for_write(user=request.user, pk=pk)
+    form = WorkerEnterForm(request.POST or None, project=project)
+    return _form_page(
+        request,
+        project=project,
+        form=form,
+        title="工人进场登记",
+        save=lambda d: services.project_worker_enter(actor=request.user, project=project, **d),
+        success="已登记进场",
+        anchor="#workers",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def worker_exit(request, pk, worker_pk):
+    project = selectors.project_for_write(user=request.user, pk=pk)
+    pw = selectors.project_worker_get(project=project, pk=worker_pk)
+    initial = {"exit_date": pw.exit_date, "settled_on": pw.settled_on, "settlement_confirmed_on": pw.settlement_confirmed_on}
+    form = WorkerExitForm(request.POST or None, initial=initial)
+    return _form_page(
+        request,
+        project=project,
+        form=form,
+        title=f"退场登记 · {pw.worker.name}",
+        save=lambda d: services.project_worker_exit(actor=request.user, project_worker=pw, **d),
+        success=f"已登记{pw.worker.name}退场",
+        anchor="#workers",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wage_account_edit(request, pk):
+    project = selectors.project_for_write(user=request.user, pk=pk)
+    account = selectors.wage_account_of(project)
+    initial = {"bank_name": account.bank_name, "opened_on": account.opened_on, "pay_day": account.pay_day} if account else {"pay_day": 15}
+    form = WageAccountForm(request.POST or None, initial=initial)
+    return _form_page(
+        request,
+        project=project,
+        form=form,
+        title="工资专用账户",
+        save=lambda d: services.wage_account_open(actor=request.user, project=project, **d),
+        success="已保存工资专用账户",
+        anchor="#systems",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deposit_add(request, pk):
+    project = selectors.project_for_write(user=request.user, pk=pk)
+    form = DepositForm(request.POST or None)
+    return _form_page(
+        request,
+        project=project,
+        form=form,
+        title="登记工资保证金",
+        save=lambda d: services.guarantee_deposit_add(actor=request.user, project=project, **d),
+        success="已登记工资保证金",
+        anchor="#systems",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deposit_release(request, pk, deposit_pk):
+    project = selectors.project_for_write(user=request.user, pk=pk)
+    deposit = selectors.deposit_get(project=project, pk=deposit_pk)
+    form = DepositReleaseForm(request.POST or None)
+    return _form_page(
+        request,
+        project=project,
+        form=form,
+        title=f"返还工资保证金({deposit.amount} 元)",
+        save=lambda d: services.guarantee_deposit_release(actor=request.user, deposit=deposit, **d),
+        success="已登记保证金返还",
+        anchor="#systems",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_record_edit(request, pk):
+    project = selectors.project_for_write(user=request.user, pk=pk)
+    site = selectors.site_record_of(project)
+    initial = {f: getattr(site, f) for f in services.SITE_RECORD_FIELDS} if site else {}
+    form = SiteRecordForm(request.POST or None, initial=initial)
+    return _form_page(
+        request,
+        project=project,
+        form=form,
+        title="项目用工情况(工伤保险、维权告示牌、竣工与资料上传)",
+        save=lambda d: services.site_record_update(actor=request.user, project=project, **d),
+        success="已保存项目用工情况",
+        anchor="#systems",
+    )
+
