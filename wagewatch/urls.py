@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/", include("wagewatch.cases.urls")),
     path("notify/", include("wagewatch.notify.urls")),
     path("payroll/", include("wagewatch.payroll.urls")),
+    path("w/pay/", include("wagewatch.payroll.urls_worker")),
     path("w/", include("wagewatch.intake.urls_worker")),
 ]
 

@@ -10,6 +10,8 @@ class PayrollConfig(AppConfig):
         from wagewatch.history.labels import register_action_labels
 
         from . import tasks_imports  # noqa: F401  (registers the import task with Celery)
+        from .services.confirmations import ACTION_LABELS as CONFIRMATION_LABELS
         from .services.imports import ACTION_LABELS as IMPORT_LABELS
 
         register_action_labels(IMPORT_LABELS)
+        register_action_labels(CONFIRMATION_LABELS)
