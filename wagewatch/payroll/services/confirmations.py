@@ -375,7 +375,7 @@ def pay_month_answer(
     with transaction.atomic():
         # One answer at a time per project worker: a double tap waits here, then sees the first.
         pw = (
-            ProjectWorker.objects.select_for_update()
+            ProjectWorker.objects.select_for_update(of=("self",))
             .select_related("project__general_contractor", "worker", "team")
             .get(pk=project_worker.pk)
         )

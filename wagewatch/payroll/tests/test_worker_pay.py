@@ -478,3 +478,36 @@ def test_answers_are_limited_per_phone(client, pay, django_capture_on_commit_cal
     for _ in range(2):
         assert client.post(answer_url(pay.a, pay.later_month), {"answer": "confirmed"}).status_code == 302
     assert client.post(answer_url(pay.a, pay.later_month), {"answer": "confirmed"}).status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_disputes_racing_register_once(world):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("threads need a shared database file or PostgreSQL")
+    pay = build_pay_world(world)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def send():
+        try:
+            barrier.wait(timeout=10)
+            results.append(pay_month_answer(actor="劳动者:139****0001", project_worker=pay.a, month=pay.month, answer="disputed"))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors and len(results) == 2
+    assert sorted(r.created for r in results) == [False, True]
+    assert {r.complaint.pk for r in results} == {Complaint.objects.get().pk}
+    assert Case.objects.count() == 1 and PayMonthConfirmation.objects.count() == 1
+    assert Event.objects.filter(action="pay_month.dispute").count() == 1
