@@ -206,6 +206,8 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders, overdue flags and escalations by rule; a stopped worker does not come back to a pile.
     "cases-deadline-sweep": {"task": "wagewatch.cases.tasks.deadline_sweep", "schedule": crontab(minute="*/5"), "options": {"expires": 240}},
     "cases-review-sample-monthly": {"task": "wagewatch.cases.tasks.review_sample_monthly", "schedule": crontab(minute=30, hour=1, day_of_month=1)},
+    # Small projects overdue with their labour records after completion: chased at most weekly each.
+    "payroll-chase-records-uploads": {"task": "wagewatch.payroll.tasks_obligations.chase_records_uploads", "schedule": crontab(minute=40, hour=8)},
 }
 
 # SMS to workers (verification codes, progress messages). The console backend prints; production
