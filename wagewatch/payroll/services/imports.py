@@ -112,7 +112,10 @@ def import_job_process(job_id: int) -> ImportJob:
         ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, error=f"处理失败:{exc.__class__.__name__}", finished_at=timezone.now())
         raise
     finally:
-        path.unlink(missing_ok=True)
+        # A rejected file is kept for the "rejected rows" download (the uploader fixes it in
+        # place); anything else is deleted once processed.
+        if ImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first() != ImportJob.Status.REJECTED:
+            path.unlink(missing_ok=True)
 
 
 def import_rows_push(*, actor, project, kind: str, rows, source: str = "api") -> ImportJob:

@@ -1,0 +1,168 @@
+"""Pushes of payroll data to /api/v1/payroll/projects/{code}/… (gate devices, banks, the labour
+manager's own software), and the imports of a project.
+
+    POST /api/v1/payroll/projects/{code}/attendance      JSON list of punches
+    POST …/disbursements | …/payroll | …/quantities | …/workers | …/teams | …/instalments
+    GET  /api/v1/payroll/projects/{code}/imports          the project's imports, newest first
+    GET  /api/v1/payroll/projects/{code}/imports/{id}     one import with its rejected rows
+
+Keys are the English keys of docs/payroll-formats.md (Chinese headers are accepted too). All or
+nothing: 200 with the counts, or 422 in the common error shape with every rejected cell
+(`field` = `rows.<index>.<key>`, plus `row`, `value` masked, `reason`) and nothing written.
+`Idempotency-Key` works as on POST /api/v1/complaints; without it a resend changes nothing
+anyway (natural keys). Who: a data-provider token (any project, by code), or a user who may
+edit the project's payroll (its general contractor's labour manager, office staff,
+administrators); a project the user may not see answers 404.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from wagewatch.cases.api import idempotent_call
+from wagewatch.core.models import Role
+from wagewatch.core.pagination import CappedPageNumberPagination
+from wagewatch.registry.models import Project
+from wagewatch.registry.selectors import project_scope_q
+
+from .models import ImportJob
+from .services.imports import import_rows_push, may_edit_payroll, may_push
+
+router = Router(tags=["工资数据导入"])
+
+PUSH_KINDS = {
+    "attendance": ImportJob.Kind.ATTENDANCE,
+    "disbursements": ImportJob.Kind.DISBURSEMENTS,
+    "payroll": ImportJob.Kind.PAYROLL,
+    "quantities": ImportJob.Kind.QUANTITIES,
+    "workers": ImportJob.Kind.WORKERS,
+    "teams": ImportJob.Kind.TEAMS,
+    "instalments": ImportJob.Kind.INSTALMENTS,
+}
+
+
+class RejectedOut(Schema):
+    row: int
+    column: str
+    field: str
+    value: str
+    reason: str
+
+
+class ImportOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    source: str
+    file_name: str
+    file_sha256: str
+    rows_total: int
+    rows_done: int
+    rows_created: int
+    rows_updated: int
+    rows_unchanged: int
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+    @staticmethod
+    def resolve_kind_label(obj: ImportJob) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_status_label(obj: ImportJob) -> str:
+        return obj.get_status_display()
+
+
+class ImportDetailOut(ImportOut):
+    rejected: list[RejectedOut]
+
+
+def _user(request):
+    return request.auth if getattr(request.auth, "pk", None) else request.user
+
+
+def _project(user, code: str, *, write: bool) -> Project:
+    qs = Project.objects.filter(code=code)
+    if not (user.role == Role.DATA_PROVIDER and write):
+        qs = qs.filter(project_scope_q(user))
+    project = qs.select_related("general_contractor").first()
+    if project is None:
+        raise Http404
+    allowed = may_push(user, project) if write else (may_edit_payroll(user, project) or user.role in {Role.OFFICE_LEADER, Role.LABOUR_INSPECTOR})
+    if not allowed:
+        raise PermissionDenied("只有本项目总包单位的劳资专管员、清欠办工作人员、系统管理员和数据接口可以报送工资数据")
+    return project
+
+
+def _body(job: ImportJob) -> dict:
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "rows_total": job.rows_total,
+        "rows_created": job.rows_created,
+        "rows_updated": job.rows_updated,
+        "rows_unchanged": job.rows_unchanged,
+        "file_sha256": job.file_sha256,
+    }
+
+
+def _rejected_body(job: ImportJob) -> dict:
+    from wagewatch.api import error_body
+
+    errors = [
+        {"field": f"rows.{r['row']}.{r['field']}" if r.get("field") else "", "message": r["reason"], **r}
+        for r in job.rejected
+    ]
+    message = job.error or "数据有错误,全部未导入"
+    return {**error_body("invalid", message, errors), "import_id": job.pk}
+
+
+def _push(request, response: HttpResponse, code: str, kind: str, rows: list[dict[str, Any]]):
+    user = _user(request)
+    project = _project(user, code, write=True)
+
+    def run():
+        job = import_rows_push(actor=user, project=project, kind=kind, rows=rows)
+        if job.status == ImportJob.Status.DONE:
+            return 200, _body(job)
+        return 422, _rejected_body(job)
+
+    return idempotent_call(request, response, endpoint=f"payroll.push.{kind}:{project.pk}", payload=rows, run=run)
+
+
+def _push_endpoint(path: str, kind: str, summary: str):
+    def endpoint(request, response: HttpResponse, code: str, rows: list[dict[str, Any]]):
+        return _push(request, response, code, kind, rows)
+
+    endpoint.__name__ = f"push_{path}"
+    router.post(f"/projects/{{code}}/{path}", response={200: dict, 422: dict}, summary=summary)(endpoint)
+
+
+for _path, _kind in PUSH_KINDS.items():
+    _push_endpoint(_path, _kind, f"报送{ImportJob.Kind(_kind).label}")
+
+
+@router.get("/projects/{code}/imports", response=list[ImportOut], summary="项目的工资数据导入记录")
+@paginate(CappedPageNumberPagination)
+def imports_list(request, code: str):
+    project = _project(_user(request), code, write=False)
+    return ImportJob.objects.filter(project=project).order_by("-created_at", "-pk")
+
+
+@router.get("/projects/{code}/imports/{import_id}", response=ImportDetailOut, summary="一次导入及其被拒绝的行")
+def import_detail(request, code: str, import_id: int):
+    project = _project(_user(request), code, write=False)
+    job = ImportJob.objects.filter(project=project, pk=import_id).first()
+    if job is None:
+        raise Http404
+    return job
