@@ -120,7 +120,7 @@ def _rejected_body(job: ImportJob) -> dict:
     from wagewatch.api import error_body
 
     errors = [
-        {"field": f"rows.{r['row']}.{r['field']}" if r.get("field") else "", "message": r["reason"], **r}
+        {**r, "field": f"rows.{r['row']}.{r['field']}" if r.get("field") else "", "message": r["reason"]}
         for r in job.rejected
     ]
     message = job.error or "数据有错误,全部未导入"
