@@ -53,6 +53,11 @@ KINDS = {
     ),
     "project": Kind("projects", "registry:project_detail", "registry:project_list", "/api/v1/projects/{id}", "/api/v1/projects"),
     "case": Kind("cases", "cases:detail", "cases:list", "/api/v1/cases/{number}", "/api/v1/cases", api_key="number"),
+    # A project's payroll (roster, rates, findings): the project's scope; a labour manager only
+    # the projects his enterprise builds, never another contractor's.
+    "payroll_project": Kind(
+        "projects", "payroll:project", "payroll:project_list", "/api/v1/payroll/projects/{id}", "/api/v1/payroll/projects"
+    ),
 }
 
 
@@ -181,6 +186,8 @@ EXPECTED: dict[str, dict[str, set[str] | str]] = {
         "tax_feed": set(),
     },
 }
+# A project's payroll is seen exactly by those who see the project.
+EXPECTED["payroll_project"] = dict(EXPECTED["project"])
 
 
 def expected_keys(world, kind: str, user_key: str) -> set[str]:
