@@ -8,8 +8,9 @@ What a worker sees for a project and month (`pay_months`):
 - what the bank paid from the wage special account to HIS OWN card (the card on his worker
   record, found by its digest): disbursements labelled with the month, or, when the bank gave
   no month, payments made in the following month (wages of a month are paid the next month);
-- an estimate of what is owed from attendance × agreed rate (daily), the monthly rate, or
-  quantities × piece rate;
+- an estimate of what is owed, by the reconciliation engine's rule: attendance × daily rate, the
+  monthly rate pro rata of the days on the roster, or quantities × piece rate; what he should
+  have got is the larger of that and the payroll's amount due;
 - the open findings of the reconciliation about him (and the project-wide ones that concern
   every worker of the site, such as no outflow from the wage account on pay day), in plain words.
 
@@ -23,6 +24,7 @@ confirmed month may later be disputed; a disputed month stays disputed.
 from __future__ import annotations
 
 import calendar
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -124,11 +126,9 @@ class PayMonth:
 
     @property
     def owed(self) -> Decimal:
-        """What the month should have brought: the payroll's amount due, or the estimate from
-        attendance when the payroll has no line for him."""
-        if self.amount_due is not None:
-            return self.amount_due
-        return self.estimate or ZERO
+        """What the month should have brought: the larger of the payroll's amount due and the
+        estimate from attendance (as the reconciliation engine expects)."""
+        return max(self.amount_due or ZERO, self.estimate or ZERO)
 
     @property
     def gap(self) -> Decimal:
@@ -172,15 +172,42 @@ def _local_month(moment: datetime) -> date:
     return month_start(timezone.localtime(moment).date())
 
 
-def _estimate(pw: ProjectWorker, days: int, quantity: Decimal | None) -> Decimal | None:
+def _roster_days(pw: ProjectWorker, month: date) -> int:
+    last = date(month.year, month.month, calendar.monthrange(month.year, month.month)[1])
+    start = max(pw.entry_date, month)
+    end = min(pw.exit_date or last, last)
+    return max(0, (end - start).days + 1)
+
+
+def _estimate(pw: ProjectWorker, month: date, days: int, quantity: Decimal | None) -> Decimal | None:
+    """The same rule as the reconciliation engine (reconciliation/compute.py): days × daily rate;
+    the monthly rate pro rata of the calendar days on the roster, when he attended at all;
+    quantity × piece rate."""
     rate = pw.agreed_rate or ZERO
     if pw.wage_basis == WageBasis.DAILY:
         return (rate * days).quantize(CENT) if days else None
     if pw.wage_basis == WageBasis.MONTHLY:
-        return rate.quantize(CENT) if days else None
+        if not days:
+            return None
+        month_days = calendar.monthrange(month.year, month.month)[1]
+        return (rate * _roster_days(pw, month) / month_days).quantize(CENT)
     if quantity is not None:
         return (rate * quantity).quantize(CENT)
     return None
+
+
+def _finding_words(finding: Finding) -> str:
+    words = FINDING_WORDS.get(finding.kind, finding.get_kind_display())
+    detail = finding.detail
+    if isinstance(detail, str):  # the engine may store its JSON text as is
+        try:
+            detail = json.loads(detail)
+        except ValueError:
+            detail = {}
+    detail = detail if isinstance(detail, dict) else {}
+    if finding.kind == FindingKind.LATE_PAYMENT and str(detail.get("days_late") or "").isdigit():
+        words += f"比约定的发薪日晚了{detail['days_late']}天。"
+    return words
 
 
 def pay_months(project_worker: ProjectWorker, *, only: date | None = None) -> list[PayMonth]:
@@ -228,6 +255,12 @@ def pay_months(project_worker: ProjectWorker, *, only: date | None = None) -> li
 
     if worker.bank_card_digest:
         paid = BankDisbursement.objects.filter(project_id=pw.project_id, payee_account_digest=worker.bank_card_digest)
+        card_shared = (
+            ProjectWorker.objects.filter(project_id=pw.project_id, worker__bank_card_digest=worker.bank_card_digest).exclude(pk=pw.pk).exists()
+        )
+        if card_shared:
+            # Two workers of the project registered one card: a payment is the one's it names.
+            paid = paid.filter(payee_name=worker.name)
         if only is not None:
             following = date(only.year + 1, 1, 1) if only.month == 12 else date(only.year, only.month + 1, 1)
             f_start = timezone.make_aware(datetime(following.year, following.month, 1))
@@ -249,7 +282,7 @@ def pay_months(project_worker: ProjectWorker, *, only: date | None = None) -> li
         findings = findings.filter(month=only)
     wide = []
     for f in findings.order_by("month", "kind"):
-        plain = PlainFinding(f.kind, f.get_kind_display(), FINDING_WORDS.get(f.kind, f.get_kind_display()), f.level, f.amount if f.kind in MONEY_KINDS else None)
+        plain = PlainFinding(f.kind, f.get_kind_display(), _finding_words(f), f.level, f.amount if f.kind in MONEY_KINDS else None)
         if f.project_worker_id is None:
             wide.append((month_start(f.month), plain))
         else:
@@ -267,7 +300,7 @@ def pay_months(project_worker: ProjectWorker, *, only: date | None = None) -> li
             months[month].findings.append(plain)
 
     for pm in months.values():
-        pm.estimate = _estimate(pw, pm.days_attended, pm.quantity)
+        pm.estimate = _estimate(pw, pm.month, pm.days_attended, pm.quantity)
     return [months[m] for m in sorted(months, reverse=True)]
 
 

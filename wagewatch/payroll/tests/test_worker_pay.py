@@ -4,6 +4,7 @@ with history, a dispute becomes exactly one complaint and case, rate limits answ
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -511,3 +512,43 @@ def test_two_disputes_racing_register_once(world):
     assert {r.complaint.pk for r in results} == {Complaint.objects.get().pk}
     assert Case.objects.count() == 1 and PayMonthConfirmation.objects.count() == 1
     assert Event.objects.filter(action="pay_month.dispute").count() == 1
+
+
+def test_monthly_rate_is_pro_rata_of_the_roster_days_like_the_engine(pay):
+    pay.c.exit_date = pay.month.replace(day=10)
+    pay.c.save()
+    days = calendar.monthrange(pay.month.year, pay.month.month)[1]
+    assert pay_month(pay.c, pay.month).estimate == (Decimal("5200") * 10 / days).quantize(Decimal("0.01"))
+    # What he should have got is the larger of the payroll's amount due and the estimate.
+    assert pay_month(pay.c, pay.month).owed == Decimal("5200")
+
+
+def test_a_card_two_workers_registered_counts_the_payment_named_for_each(pay):
+    worker_b = pay.b.worker
+    worker_b.bank_card = CARD_A
+    worker_b.save()
+    assert pay_month(pay.a, pay.month).bank_paid == Decimal("600")  # the one naming 张三, not B's
+    assert pay_month(pay.b, pay.month).bank_paid == Decimal("0")  # B's went to his old card; none names 李四 on card A
+
+
+def test_a_late_payment_says_how_late(pay):
+    now = timezone.now()
+    Finding.objects.create(
+        project=pay.a.project, month=pay.later_month, kind=FindingKind.LATE_PAYMENT, level=WarningLevel.YELLOW,
+        subject=f"pw:{pay.a.pk}", project_worker=pay.a, amount=Decimal("600"), first_found_at=now, last_found_at=now,
+        detail='{"days_late": 12}',
+    )
+    words = [f.words for f in pay_month(pay.a, pay.later_month).findings]
+    assert words == ["这个月的工资没有在约定的发薪日之前发到您的卡上。比约定的发薪日晚了12天。"]
+
+
+def test_site_wide_findings_reach_every_worker_of_the_site_but_not_anothers_own(pay):
+    now = timezone.now()
+    Finding.objects.create(
+        project=pay.a.project, month=pay.month, kind=FindingKind.NO_OUTFLOW_ON_PAY_DAY, level=WarningLevel.YELLOW,
+        subject="project", first_found_at=now, last_found_at=now,
+    )
+    kinds_a = {f.kind for f in pay_month(pay.a, pay.month).findings}
+    kinds_b = {f.kind for f in pay_month(pay.b, pay.month).findings}
+    assert kinds_a == {FindingKind.SHORTFALL, FindingKind.NO_OUTFLOW_ON_PAY_DAY}
+    assert kinds_b == {FindingKind.PAID_TO_OTHER, FindingKind.NO_OUTFLOW_ON_PAY_DAY}
