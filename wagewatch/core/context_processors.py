@@ -24,6 +24,7 @@ def navigation(request):
         items.append(("notify:list", "消息"))
     if user.role != Role.DATA_PROVIDER:
         items += [("registry:enterprise_list", "企业"), ("registry:project_list", "建设项目")]
+        items.append(("payroll:project_list", "工资支付监管"))
         items += [("core:territory_list", "辖区"), ("core:organisation_list", "单位")]
     if user.role in OFFICE_ROLES or user.role == Role.UNIT_LEADER:
         items.append(("core:user_list", "用户"))

@@ -183,3 +183,17 @@ def test_project_page_and_list_have_no_n_plus_one(client, world, housing):
     assert count(detail, {"month": "2026-03"}) == few_detail
     assert count(reverse("payroll:project_list"), {"month": "2026-03"}) == few_list
     assert few_detail <= 25, few_detail
+
+
+def test_registry_pages_show_the_payroll_section_and_warnings(client, world, housing):
+    PayrollWarning.objects.create(project=housing, enterprise=world.enterprises["contractor_a"], month=MONTH, level="red", findings_count=3)
+    client.force_login(world.users["office_staff"])
+    body = client.get(reverse("registry:project_detail", args=[housing.pk])).content.decode()
+    assert reverse("payroll:project", args=[housing.pk]) in body and "红色预警" in body
+    body = client.get(reverse("registry:enterprise_detail", args=[world.enterprises["contractor_a"].pk])).content.decode()
+    assert "所涉项目的欠薪预警" in body and "西城花园二期" in body
+    assert reverse("payroll:project_list") in body  # the menu entry
+    # A street that does not see housing_b sees the contractor but not that project's warning.
+    client.force_login(world.users["street_a_handler"])
+    body = client.get(reverse("registry:enterprise_detail", args=[world.enterprises["contractor_a"].pk])).content.decode()
+    assert "所涉项目的欠薪预警" in body and "西城花园二期" not in body
