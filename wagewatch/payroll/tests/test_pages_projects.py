@@ -197,3 +197,14 @@ def test_registry_pages_show_the_payroll_section_and_warnings(client, world, hou
     client.force_login(world.users["street_a_handler"])
     body = client.get(reverse("registry:enterprise_detail", args=[world.enterprises["contractor_a"].pk])).content.decode()
     assert "所涉项目的欠薪预警" in body and "西城花园二期" not in body
+
+
+def test_admin_is_read_only_and_masked(client, world, housing):
+    pw = enter(world, housing, 21)
+    client.force_login(world.users["admin"])
+    for model in ("worker", "projectworker", "team", "wageaccount", "bankdisbursement", "finding", "payrollwarning", "attendance", "findingrule"):
+        response = client.get(reverse(f"admin:payroll_{model}_changelist"))
+        assert response.status_code == 200, model
+    body = client.get(reverse("admin:payroll_worker_change", args=[pw.worker_id])).content.decode()
+    assert id_number(21) not in body and id_number(21)[-4:] in body
+    assert client.get(reverse("admin:payroll_worker_add")).status_code == 403
