@@ -1,7 +1,7 @@
 """Complaints over HTTP: the app under gunicorn on PostgreSQL, 20 concurrent clients posting to
 POST /api/v1/complaints (prints figures; not a test).
 
-    .venv/bin/python bench/http_bench.py [--workers N] [--proposals] [--keep]
+    .venv/bin/python bench/http_bench.py [--workers N] [--keep]
 
 Throwaway database `bench_cases_http` on DATABASE_URL's server: the demo's registry, 50,000
 generated cases with their complaints, API tokens from `manage.py create_api_token` for the window
@@ -15,7 +15,6 @@ complaints of every channel, half of them external clues with their own id and r
     server keeps up (20 req/s is 72,000 complaints an hour)                  target p95 <= 100 ms
   - GET /api/v1/cases (first page of the ledger, office token), 20 clients      (for reference)
 
---proposals applies bench/proposals.py in every gunicorn worker (figures after the proposed changes).
 BENCH_REQUESTS (default 2000) sets the number of POSTs; BENCH_CLIENTS (default 20) the clients.
 """
 
@@ -44,15 +43,12 @@ EXISTING = int(os.environ.get("BENCH_EXISTING", 50_000))
 PACED_RATE = int(os.environ.get("BENCH_PACED_RATE", 20))  # requests per second offered by all clients together
 PACED_REQUESTS = 20 * PACED_RATE  # twenty seconds of it
 TARGET_P95_MS = 100
-PROPOSALS = False
 EXTERNAL = ["hotline_12345", "police_110", "petition", "national_platform"]
 
 
 def main(argv: list[str]) -> None:
     workers = int(argv[argv.index("--workers") + 1]) if "--workers" in argv else 2 * (os.cpu_count() or 1)
     keep = "--keep" in argv
-    global PROPOSALS
-    PROPOSALS = "--proposals" in argv
     bench_database(BENCH_DB, fresh=True)
     from django.db import connection
 
@@ -61,7 +57,7 @@ def main(argv: list[str]) -> None:
         tokens, bodies, gets = prepare()
         connection.close()  # the benchmark's own connection must not hold locks the server needs
         port = free_port()
-        server = start_gunicorn(port, workers, proposals="--proposals" in argv)
+        server = start_gunicorn(port, workers)
         run(port, workers, tokens, bodies, gets)
     finally:
         if server is not None:
@@ -77,21 +73,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, *, proposals: bool = False) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     var = Path(os.environ["WAGEWATCH_VAR_DIR"])
     log = var / "gunicorn.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    config = var / "gunicorn_bench.py"
-    config.write_text(
-        "import sys\n\n\ndef post_worker_init(worker):\n"
-        + (f"    sys.path.insert(0, {str(Path(__file__).parent)!r})\n    import proposals\n\n    proposals.apply()\n" if proposals else "    pass\n"),
-        encoding="utf-8",
-    )
     process = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")), "wagewatch.wsgi:application", "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--worker-class", "sync", "--timeout", "60", "--log-level", "warning",
-            "--config", str(config),
         ],
         cwd=ROOT, env=os.environ | {"PYTHONUNBUFFERED": "1"}, stdout=log.open("wb"), stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -239,7 +228,7 @@ def report(label: str, latencies: list[float], statuses: dict, wall: float, fail
 
 def run(port: int, workers: int, tokens: dict, bodies: list, gets: list) -> None:
     machine_line()
-    line("server", f"gunicorn {workers} sync workers", f"({CLIENTS} client threads, http.client{'; with bench/proposals.py' if PROPOSALS else ''})")
+    line("server", f"gunicorn {workers} sync workers", f"({CLIENTS} client threads, http.client)")
     jobs = [("POST", "/api/v1/complaints", body, {"Authorization": f"Bearer {tokens[who]}"}) for who, body in bodies]
     load(port, jobs[: 2 * CLIENTS], CLIENTS)  # warm up every worker's connection and imports
     latencies, statuses, wall, failures = load(port, jobs[2 * CLIENTS : 2 * CLIENTS + REQUESTS], CLIENTS)

@@ -1,6 +1,6 @@
 """Registration through the service layer on PostgreSQL (prints figures; not a test).
 
-    .venv/bin/python bench/register_bench.py [--proposals] [--profile] [--queries] [--keep]
+    .venv/bin/python bench/register_bench.py [--profile] [--queries] [--keep]
 
 Throwaway database `bench_cases_register` on DATABASE_URL's server (default
 postgres://postgres@127.0.0.1:5432/): the demo's registry (300 enterprises, 40 projects, every
@@ -14,7 +14,6 @@ deadlines, routing, dispatch order, history events, worker messages.
   - several writers at once (BENCH_PROCESSES, default the number of CPUs), each its own connection
     and process, as gunicorn workers register: complaints/s together       target >= 200/s
 
---proposals applies the code changes proposed in bench/proposals.py in memory (figures after them);
 --queries prints the SQL of one registration grouped by table; --profile runs cProfile over 300
 registrations and prints where the time goes; --keep leaves the database for a look afterwards.
 BENCH_COMPLAINTS (default 2000) and BENCH_EXISTING (default 50000) change the sizes.
@@ -49,11 +48,6 @@ def main(argv: list[str]) -> None:
     from django.db import connection
 
     try:
-        if "--proposals" in argv:
-            import proposals
-
-            for note in proposals.apply():
-                line("proposal", note)
         run(profile="--profile" in argv, show_queries="--queries" in argv)
     finally:
         connection.close()
