@@ -118,8 +118,8 @@ def build_pay_world(world) -> PayWorld:
     BankDisbursement.objects.create(project=project, paid_at=local(pay_day, 10, 2), payee_name="李四", payee_account=CARD_B, amount=Decimal("1750"), reference="BK-B-1", month=month)
     BankDisbursement.objects.create(project=project, paid_at=local(pay_day, 10, 3), payee_name="赵六", payee_account="6222020200003333", amount=Decimal("5200"), reference="BK-C-1", month=month)
     # The next month's pay without a month label: counted for the month before the payment.
-    next_pay = (later_month + timedelta(days=40)).replace(day=10)
-    BankDisbursement.objects.create(project=project, paid_at=local(next_pay, 9), payee_name="张三", payee_account=CARD_A, amount=Decimal("600"), reference="BK-A-2")
+    next_pay = (later_month + timedelta(days=32)).replace(day=1)
+    BankDisbursement.objects.create(project=project, paid_at=local(next_pay, 0, 30), payee_name="张三", payee_account=CARD_A, amount=Decimal("600"), reference="BK-A-2")
     now = timezone.now()
     Finding.objects.create(
         project=project, enterprise=project.general_contractor, month=month, kind=FindingKind.SHORTFALL, level=WarningLevel.ORANGE,
@@ -552,3 +552,17 @@ def test_site_wide_findings_reach_every_worker_of_the_site_but_not_anothers_own(
     kinds_b = {f.kind for f in pay_month(pay.b, pay.month).findings}
     assert kinds_a == {FindingKind.SHORTFALL, FindingKind.NO_OUTFLOW_ON_PAY_DAY}
     assert kinds_b == {FindingKind.PAID_TO_OTHER, FindingKind.NO_OUTFLOW_ON_PAY_DAY}
+
+
+def test_a_second_months_dispute_joins_his_open_case(client, pay, django_capture_on_commit_callbacks):
+    sign_in(client, django_capture_on_commit_callbacks, pay=pay)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(answer_url(pay.a, pay.month), {"answer": "disputed"})
+        client.post(answer_url(pay.a, pay.later_month), {"answer": "disputed", "amount": "200"})
+    assert Complaint.objects.count() == 2 and Case.objects.count() == 1
+    case = Case.objects.get()
+    assert {c.external_id for c in case.complaints.all()} == {
+        f"pay-dispute-{pay.a.pk}-{pay.month:%Y%m}",
+        f"pay-dispute-{pay.a.pk}-{pay.later_month:%Y%m}",
+    }
+    assert case.number in text_of(client.get(month_url(pay.a, pay.later_month)))
