@@ -32,10 +32,11 @@ def reconcile_later(*, project_id: int, months: Iterable[date]) -> None:
     transaction.on_commit(_send)
 
 
-def reconcile(*, actor, month: date, project_ids: list[int] | None = None):
+def reconcile(*, actor, month: date, project_ids: list[int] | None = None, as_of: date | None = None):
+    """Reconcile one month synchronously (see engine.reconcile); returns the ReconciliationRun."""
     from .engine import reconcile as _reconcile
 
-    return _reconcile(actor=actor, month=month, project_ids=project_ids)
+    return _reconcile(actor=actor, month=month, project_ids=project_ids, as_of=as_of)
 
 
 __all__ = ["reconcile", "reconcile_later", "month_start"]
