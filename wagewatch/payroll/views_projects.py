@@ -10,8 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Sum
+from django.db.models.functions import ExtractDay, TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -85,15 +85,20 @@ def _months(project, month: date) -> list[dict]:
 
     def row(m) -> dict:
         m = m.astimezone(SHANGHAI).date() if isinstance(m, datetime) else m
-        return rows.setdefault(m, {"month": m, "punches": 0, "workers": 0, "lines": 0, "days": 0, "due": None, "paid": None, "bank": None, "bank_count": 0})
+        return rows.setdefault(m, {"month": m, "punches": 0, "workers": 0, "worker_days": 0, "lines": 0, "days": 0, "due": None, "paid": None, "bank": None, "bank_count": 0})
 
     for r in (
         Attendance.objects.filter(project=project, at__gte=start_at, at__lt=end_at)
         .annotate(m=TruncMonth("at", tzinfo=SHANGHAI))
         .values("m")
-        .annotate(punches=Count("id"), workers=Count("project_worker", distinct=True))
+        .annotate(
+            punches=Count("id"),
+            workers=Count("project_worker", distinct=True),
+            # A worker-day is one (worker, day of the month in Shanghai) pair: pw * 32 + day is unique per pair.
+            worker_days=Count(F("project_worker_id") * 32 + ExtractDay("at", tzinfo=SHANGHAI), distinct=True),
+        )
     ):
-        row(r["m"]).update(punches=r["punches"], workers=r["workers"])
+        row(r["m"]).update(punches=r["punches"], workers=r["workers"], worker_days=r["worker_days"])
     for s in (
         PayrollSheet.objects.filter(project=project, month__gte=first, month__lte=month)
         .annotate(n=Count("lines"), due=Sum("lines__amount_due"), paid=Sum("lines__amount_paid"), days=Sum("lines__days"))

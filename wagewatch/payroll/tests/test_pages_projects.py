@@ -208,3 +208,19 @@ def test_admin_is_read_only_and_masked(client, world, housing):
     body = client.get(reverse("admin:payroll_worker_change", args=[pw.worker_id])).content.decode()
     assert id_number(21) not in body and id_number(21)[-4:] in body
     assert client.get(reverse("admin:payroll_worker_add")).status_code == 403
+
+
+def test_months_table_counts_worker_days(client, world, housing):
+    a, b = enter(world, housing, 31), enter(world, housing, 32)
+    punch(a, date(2026, 3, 2), hour=8)
+    punch(a, date(2026, 3, 2), hour=18)
+    punch(a, date(2026, 3, 3))
+    punch(b, date(2026, 3, 31), hour=23)  # still March in Shanghai
+    punch(b, date(2026, 2, 27))
+    pay(housing, MONTH, [(a, "600"), (b, "300")])
+    disburse(housing, a, "600", ref="M1")
+    months = {m["month"]: m for m in _page(client, world.users["office_staff"], housing).context["months"]}
+    march = months[MONTH]
+    assert (march["workers"], march["worker_days"], march["punches"]) == (2, 3, 4)
+    assert march["paid"] == Decimal("900") and march["bank"] == Decimal("600") and march["lines"] == 2
+    assert months[date(2026, 2, 1)]["worker_days"] == 1
