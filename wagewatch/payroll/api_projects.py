@@ -370,6 +370,24 @@ def workers_exit(request, project_id: int, worker_id: int, payload: ExitIn):
     return selectors.project_worker_get(project=project, pk=worker_id)
 
 
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+@router.post("/projects/{int:project_id}/workers/{int:worker_id}/reveal/{field}", response=RevealOut, summary="查看工人完整个人信息(留痕)")
+def workers_reveal(request, project_id: int, worker_id: int, field: str):
+    from django.http import Http404
+
+    from wagewatch.core.services import personal_data_reveal
+
+    project = selectors.project_get(user=request.user, pk=project_id)
+    pw = selectors.project_worker_get(project=project, pk=worker_id)
+    if field not in ("id_number", "phone", "bank_card"):
+        raise Http404
+    return {"field": field, "value": personal_data_reveal(actor=request.user, obj=pw.worker, field_name=field)}
+
+
 # ---------------------------------------------------------------- teams
 
 

@@ -113,3 +113,17 @@ def test_readers_cannot_write(client, world):
     assert client.get(f"{BASE}/{housing.pk}").status_code == 200
     response = client.post(f"{BASE}/{housing.pk}/teams", {"name": "x"}, content_type="application/json")
     assert response.status_code == 403
+
+
+def test_reveal_is_recorded_and_scoped(manager, client, world):
+    from wagewatch.history.models import Event
+
+    housing = world.projects["housing_b"]
+    pw = enter(world, housing, 8)
+    url = f"{BASE}/{housing.pk}/workers/{pw.pk}/reveal/bank_card"
+    response = manager.post(url)
+    assert response.status_code == 200 and response.json()["value"] == card(8)
+    assert Event.objects.filter(action="personal_data.revealed", object_id=str(pw.worker_id)).count() == 1
+    assert manager.post(f"{BASE}/{housing.pk}/workers/{pw.pk}/reveal/name").status_code == 404
+    client.force_login(world.users["office_staff"])  # office staff may not see bank cards in full
+    assert client.post(url).status_code == 403
