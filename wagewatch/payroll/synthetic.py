@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import calendar
 import itertools
+from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -122,6 +123,7 @@ def pay_day_of(month: date, pay_day: int = 15) -> date:
     return n.replace(day=min(pay_day, calendar.monthrange(n.year, n.month)[1]))
 
 
+@lru_cache(maxsize=4096)
 def local(day: date, hh: int, mm: int = 0) -> datetime:
     return datetime.combine(day, time(hh, mm), tzinfo=LOCAL).astimezone(UTC)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+import time
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
@@ -69,20 +70,26 @@ def reconcile(*, actor, month: date, project_ids: list[int] | None = None, as_of
     return run
 
 
-def reconcile_chunk(*, run: ReconciliationRun, actor, project_ids: list[int], as_of: date | None = None) -> int:
+def reconcile_chunk(*, run: ReconciliationRun, actor, project_ids: list[int], as_of: date | None = None, timings: dict | None = None) -> int:
     """One piece of a run (a Celery task reconciles one chunk of projects). Returns the number of
-    findings written. Marks the run done when its last chunk finishes."""
+    findings written. Marks the run done when its last chunk finishes. `timings` (optional) gets
+    the seconds of each stage."""
     as_of = as_of or timezone.localdate()
     w = MonthWindow.of(run.month)
+    timings = timings if timings is not None else {}
     try:
-        rows = compute_findings(w, project_ids, as_of=as_of) if project_ids else []
+        rows = compute_findings(w, project_ids, as_of=as_of, timings=timings) if project_ids else []
+        started = time.perf_counter()
         written = write_findings(run=run, actor=actor, w=w, project_ids=project_ids, rows=rows)
+        timings["write"] = time.perf_counter() - started
     except Exception as exc:
         ReconciliationRun.objects.filter(pk=run.pk).update(status=ReconciliationRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now())
         raise
     from .warnings import warnings_refresh
 
+    started = time.perf_counter()
     notes = warnings_refresh(actor=actor, month=w.month, project_ids=project_ids)
+    timings["warnings"] = time.perf_counter() - started
     with transaction.atomic():
         current = ReconciliationRun.objects.select_for_update().get(pk=run.pk)
         current.projects_done = F("projects_done") + len(project_ids)
@@ -98,18 +105,32 @@ def reconcile_chunk(*, run: ReconciliationRun, actor, project_ids: list[int], as
     return written
 
 
-def compute_findings(w: MonthWindow, project_ids: list[int], *, as_of: date, rules: dict[str, Rule] | None = None) -> list[Row]:
+def compute_findings(
+    w: MonthWindow, project_ids: list[int], *, as_of: date, rules: dict[str, Rule] | None = None, timings: dict | None = None,
+    keep_dir: Path | None = None,
+) -> list[Row]:
+    """Extract, load into DuckDB and compute. `keep_dir` keeps the extracted CSV files there."""
     rules = rules if rules is not None else rules_current()
+    timings = timings if timings is not None else {}
     with tempfile.TemporaryDirectory(prefix="recon-") as tmp:
-        paths = extract(w, project_ids, Path(tmp))
+        directory = keep_dir or Path(tmp)
+        started = time.perf_counter()
+        paths = extract(w, project_ids, directory)
+        timings["extract"] = time.perf_counter() - started
         con = duckdb.connect()
         try:
+            started = time.perf_counter()
             load(con, paths)
+            timings["load"] = time.perf_counter() - started
+            started = time.perf_counter()
             rows = compute(con, w, rules, as_of=as_of)
+            timings["compute"] = time.perf_counter() - started
         finally:
             con.close()
+    started = time.perf_counter()
     _attendance_evidence(w, rows)
     _exit_levels(rows, rules)
+    timings["evidence"] = time.perf_counter() - started
     return rows
 
 
