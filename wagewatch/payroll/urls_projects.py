@@ -16,4 +16,5 @@ urlpatterns = [
     path("projects/<int:pk>/deposits/new/", views.deposit_add, name="deposit_add"),
     path("projects/<int:pk>/deposits/<int:deposit_pk>/release/", views.deposit_release, name="deposit_release"),
     path("projects/<int:pk>/site/", views.site_record_edit, name="site_record"),
+    path("projects/<int:pk>/payroll/<int:year>-<int:month>/", views.payroll_sheet_edit, name="payroll_sheet"),
 ]

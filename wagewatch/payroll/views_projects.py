@@ -342,3 +342,70 @@ def site_record_edit(request, pk):
         anchor="#systems",
     )
 
+
+
+# ---------------------------------------------------------------- a month's payroll sheet typed in
+
+SHEET_FORM_LIMIT = 1000  # beyond this the import page is the way
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payroll_sheet_edit(request, pk, year, month):
+    """The month's payroll sheet as one form over the workers on the roster that month: rows left
+    empty are not on the sheet; saving replaces the month's sheet (all rows or none)."""
+    from .models import PayrollLine
+
+    project = selectors.project_for_write(user=request.user, pk=pk)
+    try:
+        the_month = date(year, month, 1)
+    except ValueError:
+        raise Http404 from None
+    workers = list(selectors.roster(project=project, active_in=the_month)[: SHEET_FORM_LIMIT + 1])
+    too_many = len(workers) > SHEET_FORM_LIMIT
+    workers = workers[:SHEET_FORM_LIMIT]
+    existing = {
+        line.project_worker_id: line
+        for line in PayrollLine.objects.filter(sheet__project=project, sheet__month=the_month)
+    }
+    errors: list[str] = []
+    if request.method == "POST":
+        lines = []
+        for pw in workers:
+            values = {f: request.POST.get(f"{f}_{pw.pk}", "").strip() for f in ("due", "paid", "days", "hours")}
+            if not values["due"] and not values["paid"]:
+                continue
+            lines.append(
+                services.LineInput(
+                    project_worker_id=pw.pk,
+                    amount_due=values["due"],
+                    amount_paid=values["paid"],
+                    days=values["days"] or "0",
+                    hours=values["hours"] or "0",
+                    back_pay=bool(request.POST.get(f"back_{pw.pk}")),
+                )
+            )
+        try:
+            sheet = services.payroll_sheet_submit(actor=request.user, project=project, month=the_month, lines=lines)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, f"已保存{the_month:%Y年%m月}工资表,共{sheet.lines.count()}人")
+            return redirect(reverse("payroll:project", args=[project.pk]) + f"?month={the_month:%Y-%m}#months")
+    rows = []
+    for pw in workers:
+        line = existing.get(pw.pk)
+        if request.method == "POST":
+            value = {f: request.POST.get(f"{f}_{pw.pk}", "") for f in ("due", "paid", "days", "hours")}
+            value["back"] = bool(request.POST.get(f"back_{pw.pk}"))
+        elif line is not None:
+            value = {"due": line.amount_due, "paid": line.amount_paid, "days": line.days, "hours": line.hours, "back": line.back_pay}
+        else:
+            value = {"due": "", "paid": "", "days": "", "hours": "", "back": False}
+        rows.append({"pw": pw, **value})
+    return render(
+        request,
+        "payroll/project_payroll_form.html",
+        {"project": project, "month": the_month, "rows": rows, "errors": errors, "too_many": too_many},
+        status=422 if errors else 200,
+    )

@@ -455,12 +455,13 @@ def payroll_sheet_submit(*, actor, project: Project, month: date, lines: list[Li
             errors.add(key, f"第{n}行:{pw.worker.name}在本表中重复")
         seen.add(pw.pk)
         row_errors = _Errors()
-        due = _money(line.amount_due, key, f"第{n}行应发金额", row_errors)
-        paid = _money(line.amount_paid, key, f"第{n}行实发金额", row_errors)
-        days = _money(line.days or 0, key, f"第{n}行出勤天数", row_errors)
-        hours = _money(line.hours or 0, key, f"第{n}行工时", row_errors)
+        who = f"第{n}行({pw.worker.name})"
+        due = _money(line.amount_due, key, f"{who}应发金额", row_errors)
+        paid = _money(line.amount_paid, key, f"{who}实发金额", row_errors)
+        days = _money(line.days or 0, key, f"{who}出勤天数", row_errors)
+        hours = _money(line.hours or 0, key, f"{who}工时", row_errors)
         if days is not None and days > 31:
-            row_errors.add(key, f"第{n}行出勤天数不能超过31天")
+            row_errors.add(key, f"{who}出勤天数不能超过31天")
         for messages in row_errors.errors.values():
             for message in messages:
                 errors.add(key, message)

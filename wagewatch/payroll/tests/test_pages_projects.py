@@ -224,3 +224,27 @@ def test_months_table_counts_worker_days(client, world, housing):
     assert (march["workers"], march["worker_days"], march["punches"]) == (2, 3, 4)
     assert march["paid"] == Decimal("900") and march["bank"] == Decimal("600") and march["lines"] == 2
     assert months[date(2026, 2, 1)]["worker_days"] == 1
+
+
+def test_payroll_sheet_typed_in_a_page(client, world, housing):
+    from wagewatch.payroll.models import PayrollSheet
+
+    a, b = enter(world, housing, 41), enter(world, housing, 42)
+    enter(world, housing, 43, entry=date(2026, 4, 2))  # not on the March roster
+    client.force_login(world.users["labour_manager"])
+    url = reverse("payroll:payroll_sheet", args=[housing.pk, 2026, 3])
+    page = client.get(url)
+    assert page.status_code == 200 and len(page.context["rows"]) == 2
+    bad = client.post(url, {f"due_{a.pk}": "3000", f"paid_{a.pk}": "三千", f"due_{b.pk}": "2000", f"paid_{b.pk}": "2000"})
+    assert bad.status_code == 422 and "工人41" in bad.content.decode() and not PayrollSheet.objects.exists()
+    assert "三千" in bad.content.decode()  # what was typed stays in the form
+    ok = client.post(url, {f"due_{a.pk}": "3000", f"paid_{a.pk}": "2800", f"days_{a.pk}": "10", f"due_{b.pk}": "", f"paid_{b.pk}": ""})
+    assert ok.status_code == 302
+    sheet = PayrollSheet.objects.get(project=housing, month=MONTH)
+    assert [(line.project_worker_id, line.amount_paid) for line in sheet.lines.all()] == [(a.pk, Decimal("2800"))]
+    rows = {r["pw"].pk: r for r in client.get(url).context["rows"]}
+    assert rows[a.pk]["paid"] == Decimal("2800") and rows[b.pk]["paid"] == ""
+    client.force_login(world.users["housing_handler"])
+    assert client.get(url).status_code == 403
+    client.force_login(world.users["labour_manager"])
+    assert client.get(reverse("payroll:payroll_sheet", args=[world.projects["road_a"].pk, 2026, 3])).status_code == 404
