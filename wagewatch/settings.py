@@ -208,6 +208,9 @@ CELERY_BEAT_SCHEDULE = {
     "cases-review-sample-monthly": {"task": "wagewatch.cases.tasks.review_sample_monthly", "schedule": crontab(minute=30, hour=1, day_of_month=1)},
     # Small projects overdue with their labour records after completion: chased at most weekly each.
     "payroll-chase-records-uploads": {"task": "wagewatch.payroll.tasks_obligations.chase_records_uploads", "schedule": crontab(minute=40, hour=8)},
+    # Monthly reconciliation: on the 1st (the two months before) and the day after each project's pay day.
+    "payroll-reconcile-monthly": {"task": "wagewatch.payroll.tasks.reconcile_monthly", "schedule": crontab(minute=10, hour=2, day_of_month=1)},
+    "payroll-reconcile-after-pay-day": {"task": "wagewatch.payroll.tasks.reconcile_after_pay_day", "schedule": crontab(minute=20, hour=2)},
 }
 
 # SMS to workers (verification codes, progress messages). The console backend prints; production

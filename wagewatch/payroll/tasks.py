@@ -1,17 +1,79 @@
-"""Background jobs of the payroll app: the monthly reconciliation, split by project chunks."""
+"""Background jobs of the payroll app: the monthly reconciliation, split by project chunks so that
+more Celery workers finish a month sooner.
+
+Scheduled in settings.CELERY_BEAT_SCHEDULE:
+- `reconcile_monthly` on the 1st: the month just ended (sheet and attendance rules) and the month
+  before it (rule 1 looks at the month after the attendance month too);
+- `reconcile_after_pay_day` daily: the previous month of the projects whose pay day was yesterday.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import calendar
+from datetime import date, timedelta
 
 from celery import shared_task
+from django.utils import timezone
+
+CHUNK_PROJECTS = 200
+
+
+def _previous_month(d: date) -> date:
+    first = d.replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
 
 
 @shared_task(name="wagewatch.payroll.tasks.reconcile_month", ignore_result=True)
-def reconcile_month(month_iso: str, project_ids: list[int] | None = None) -> int:
-    """Reconcile one month for the given projects (all supervised projects when None); returns
-    the number of open findings written."""
+def reconcile_month(month_iso: str, project_ids: list[int] | None = None, run_id: int | None = None) -> int:
+    """Reconcile one month for the given projects (all supervised projects when None). With
+    `run_id`, this is one chunk of a split run. Returns the number of findings written."""
+    from wagewatch.payroll.models import ReconciliationRun
     from wagewatch.payroll.reconciliation import reconcile
+    from wagewatch.payroll.reconciliation.engine import reconcile_chunk
 
+    if run_id is not None:
+        return reconcile_chunk(run=ReconciliationRun.objects.get(pk=run_id), actor=None, project_ids=project_ids or [])
     run = reconcile(actor=None, month=date.fromisoformat(month_iso), project_ids=project_ids)
     return run.findings_count
+
+
+def reconcile_split(*, month: date, project_ids: list[int], chunk: int = CHUNK_PROJECTS, actor=None) -> int:
+    """Create one run and send one `reconcile_month` task per chunk of projects; returns the run id."""
+    from wagewatch.payroll.models import ReconciliationRun
+
+    ids = sorted(set(project_ids))
+    run = ReconciliationRun.objects.create(
+        month=month.replace(day=1), projects_total=len(ids), requested_by=actor if getattr(actor, "pk", None) else None
+    )
+    if not ids:
+        ReconciliationRun.objects.filter(pk=run.pk).update(status=ReconciliationRun.Status.DONE, finished_at=timezone.now())
+    for i in range(0, len(ids), chunk):
+        reconcile_month.delay(run.month.isoformat(), ids[i : i + chunk], run.pk)
+    return run.pk
+
+
+@shared_task(name="wagewatch.payroll.tasks.reconcile_monthly", ignore_result=True)
+def reconcile_monthly() -> list[int]:
+    from wagewatch.payroll.reconciliation.engine import supervised_project_ids
+
+    today = timezone.localdate()
+    ids = supervised_project_ids()
+    last = _previous_month(today)
+    return [reconcile_split(month=m, project_ids=ids) for m in (last, _previous_month(last))]
+
+
+@shared_task(name="wagewatch.payroll.tasks.reconcile_after_pay_day", ignore_result=True)
+def reconcile_after_pay_day() -> int | None:
+    """The day after a project's pay day, reconcile the month whose wages were due."""
+    from django.db.models import Q
+
+    from wagewatch.payroll.models import WageAccount
+
+    yesterday = timezone.localdate() - timedelta(days=1)
+    q = Q(pay_day=yesterday.day)
+    if yesterday.day == calendar.monthrange(yesterday.year, yesterday.month)[1]:
+        q |= Q(pay_day__gt=yesterday.day)  # pay day 31 in a 30-day month falls on the 30th
+    ids = list(WageAccount.objects.filter(q, project__under_full_supervision=True).values_list("project_id", flat=True))
+    if not ids:
+        return None
+    return reconcile_split(month=_previous_month(yesterday), project_ids=ids)
