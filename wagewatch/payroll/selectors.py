@@ -202,3 +202,112 @@ def warnings_for_enterprise(*, user, enterprise, limit: int = 50) -> QuerySet:
         .select_related("project", "case")
         .order_by("-month", "project__code")[:limit]
     )
+
+
+# ---------------------------------------------------------------- a finding's evidence, as rows
+
+EVIDENCE_ROWS_SHOWN = 50  # per list and finding on a page
+
+DETAIL_LABELS = {
+    "basis": "计薪方式",
+    "rate": "约定工资标准",
+    "days": "出勤天数",
+    "roster_days": "在册天数",
+    "quantity": "工程量",
+    "owed": "按考勤/工程量应得",
+    "amount_due": "工资表应发",
+    "sheet_paid": "工资表实发",
+    "bank_paid": "专户代发到本人",
+    "paid_to_others": "付到他人账户",
+    "pay_day": "发薪日",
+    "expected": "应得",
+    "shortfall": "少发",
+    "last_paid_on": "最后付款日",
+    "days_late": "迟发天数",
+    "payee_names": "收款人",
+    "payments": "付款笔数",
+    "total": "合计",
+    "workers": "工人数",
+    "attending": "考勤人数",
+    "expected_total": "应发合计",
+    "paid_after_pay_day": "发薪日后付款笔数",
+    "months": "月份",
+    "lines": "工资表人数",
+    "total_paid": "实发合计",
+    "average_paid": "人均实发",
+    "paid": "发薪人数",
+    "month_total": "当月合计",
+    "year_total": "当年累计",
+    "month_limit": "单月阈值",
+    "year_limit": "年度阈值",
+    "exit_date": "退场日期",
+    "settled_on": "结算日期",
+    "without_wage_record": "无工资记录人数",
+    "ratio": "比例",
+}
+DETAIL_HIDDEN = {"project_worker_ids", "id_digest"}
+
+
+def finding_detail_pairs(detail) -> list[tuple[str, object]]:
+    """A finding's figures as (Chinese label, value), known keys first, ids left out."""
+    if not isinstance(detail, dict):
+        return []
+    out = []
+    for key, value in detail.items():
+        if key in DETAIL_HIDDEN or value in (None, "", []):
+            continue
+        if key == "basis":
+            from .models import WageBasis
+
+            value = dict(WageBasis.choices).get(value, value)
+        elif isinstance(value, list):
+            value = "、".join(str(v) for v in value)
+        out.append((DETAIL_LABELS.get(key, key), value))
+    return out
+
+
+def finding_evidence_tables(findings: list) -> dict[int, list[dict]]:
+    """The rows behind each finding (its evidence holds ids of payroll lines, disbursements,
+    attendance and project workers), fetched for all the findings at once: four queries."""
+    from wagewatch.core.protected import BANK_CARD, mask
+
+    from .models import Attendance, BankDisbursement, PayrollLine
+
+    wanted: dict[str, set[int]] = {"payroll_line_ids": set(), "disbursement_ids": set(), "attendance_ids": set(), "project_worker_ids": set()}
+    for f in findings:
+        evidence = f.evidence if isinstance(f.evidence, dict) else {}
+        for key, ids in wanted.items():
+            ids.update(int(i) for i in (evidence.get(key) or [])[:EVIDENCE_ROWS_SHOWN] if str(i).isdigit())
+    lines = {
+        line.pk: line
+        for line in PayrollLine.objects.filter(pk__in=wanted["payroll_line_ids"]).select_related("sheet", "project_worker__worker")
+    } if wanted["payroll_line_ids"] else {}
+    payments = {b.pk: b for b in BankDisbursement.objects.filter(pk__in=wanted["disbursement_ids"])} if wanted["disbursement_ids"] else {}
+    punches = {
+        a.pk: a for a in Attendance.objects.filter(pk__in=wanted["attendance_ids"]).select_related("project_worker__worker")
+    } if wanted["attendance_ids"] else {}
+    workers = {
+        pw.pk: pw for pw in ProjectWorker.objects.filter(pk__in=wanted["project_worker_ids"]).select_related("worker", "team")
+    } if wanted["project_worker_ids"] else {}
+
+    def table(name, columns, ids, source, row):
+        ids = [int(i) for i in ids if str(i).isdigit()]
+        rows = [row(source[i]) for i in ids[:EVIDENCE_ROWS_SHOWN] if i in source]
+        return {"name": name, "columns": columns, "rows": rows, "more": max(len(ids) - EVIDENCE_ROWS_SHOWN, 0)} if ids else None
+
+    out: dict[int, list[dict]] = {}
+    for f in findings:
+        evidence = f.evidence if isinstance(f.evidence, dict) else {}
+        tables = [
+            table("工资表明细", ["姓名", "月份", "出勤天数", "应发", "实发", "补发"], evidence.get("payroll_line_ids") or [], lines,
+                  lambda x: [x.project_worker.worker.name, f"{x.sheet.month:%Y-%m}", x.days, x.amount_due, x.amount_paid, "是" if x.back_pay else ""]),
+            table("专户代发流水", ["付款时间", "收款人", "收款账号", "金额", "银行流水号", "工资月份"], evidence.get("disbursement_ids") or [], payments,
+                  lambda x: [timezone.localtime(x.paid_at).strftime("%Y-%m-%d %H:%M"), x.payee_name, mask(BANK_CARD, x.payee_account), x.amount, x.reference,
+                             f"{x.month:%Y-%m}" if x.month else ""]),
+            table("考勤记录", ["姓名", "时间", "方向", "设备", "位置"], evidence.get("attendance_ids") or [], punches,
+                  lambda x: [x.project_worker.worker.name, timezone.localtime(x.at).strftime("%Y-%m-%d %H:%M"), x.get_direction_display(), x.terminal, x.location]),
+            table("涉及工人", ["姓名", "班组", "进场", "退场"], evidence.get("project_worker_ids") or [], workers,
+                  lambda x: [x.worker.name, x.team.name if x.team_id else "", x.entry_date, x.exit_date or ""]),
+        ]
+        out[f.pk] = [t for t in tables if t]
+    return out

@@ -39,6 +39,7 @@ from .services import roster as services
 
 PAGE_SIZE = 50
 ROSTER_PAGE_SIZE = 50
+FINDINGS_SHOWN = 200
 WORKER_PROTECTED = {"id_number": ID_NUMBER, "phone": PHONE, "bank_card": BANK_CARD}
 
 
@@ -114,21 +115,6 @@ def _months(project, month: date) -> list[dict]:
     return sorted(rows.values(), key=lambda r: r["month"], reverse=True)
 
 
-def _evidence_tables(evidence) -> list[dict]:
-    """A finding's evidence as tables: {"name": [ {col: value}, ... ]} → one table per name."""
-    tables = []
-    if isinstance(evidence, dict):
-        for name, rows in evidence.items():
-            if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
-                columns = list(dict.fromkeys(k for r in rows for k in r))
-                tables.append({"name": name, "columns": columns, "rows": [[r.get(c, "") for c in columns] for r in rows]})
-            else:
-                tables.append({"name": name, "columns": [], "value": rows})
-    elif evidence:
-        tables.append({"name": "", "columns": [], "value": evidence})
-    return tables
-
-
 @login_required
 def project_detail(request, pk):
     project = selectors.project_get(user=request.user, pk=pk)
@@ -147,8 +133,12 @@ def project_detail(request, pk):
         }
         for pw in roster_page.object_list
     ]
+    month_findings = list(selectors.findings(project=project, month=month)[: FINDINGS_SHOWN + 1])
+    findings_more = len(month_findings) > FINDINGS_SHOWN
+    month_findings = month_findings[:FINDINGS_SHOWN]
+    tables = selectors.finding_evidence_tables(month_findings)
     findings = [
-        {"finding": f, "tables": _evidence_tables(f.evidence)} for f in selectors.findings(project=project, month=month)
+        {"finding": f, "detail": selectors.finding_detail_pairs(f.detail), "tables": tables.get(f.pk, [])} for f in month_findings
     ]
     account = selectors.wage_account_of(project)
     return render(
@@ -172,6 +162,7 @@ def project_detail(request, pk):
             "reveal": reveal,
             "months": _months(project, month),
             "findings": findings,
+            "findings_more": findings_more,
             "warning": selectors.warning_current(project),
             "may_write": selectors.may_write_project(user, project),
             "kind_labels": dict(FindingKind.choices),
