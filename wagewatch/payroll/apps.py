@@ -7,16 +7,18 @@ class PayrollConfig(AppConfig):
     verbose_name = "工资支付监管"
 
     def ready(self):
-        from wagewatch.history.labels import register_action_labels
+        from wagewatch.history.labels import register_action_labels, register_payload_labels
 
         from . import (
             tasks_imports,  # noqa: F401  (registers the import task with Celery)
             tasks_obligations,  # noqa: F401  (the small-project upload chase)
         )
         from .services.confirmations import ACTION_LABELS as CONFIRMATION_LABELS
+        from .services.confirmations import PAYLOAD_KEY_LABELS as CONFIRMATION_PAYLOAD_LABELS
         from .services.imports import ACTION_LABELS as IMPORT_LABELS
         from .services.roster import ACTION_LABELS as ROSTER_LABELS
 
         register_action_labels(IMPORT_LABELS)
         register_action_labels(CONFIRMATION_LABELS)
+        register_payload_labels(CONFIRMATION_PAYLOAD_LABELS)
         register_action_labels(ROSTER_LABELS)

@@ -62,6 +62,16 @@ ACTION_LABELS = {
     "pay_month.dispute": "工人对当月工资提出异议",
 }
 
+# Payload keys of those events not named elsewhere (the model's field names cover the rest).
+PAYLOAD_KEY_LABELS = {
+    "has_note": "有说明",
+    "amount_stated": "金额由工人填写",
+    "previously": "原答复",
+    "bank_paid": "银行发到本人卡上",
+    "amount_due": "工资表应发",
+    "days": "出勤天数",
+}
+
 # Findings that concern the whole site (no project worker): shown to every worker of the project.
 PROJECT_WIDE_KINDS = {FindingKind.NO_OUTFLOW_ON_PAY_DAY, FindingKind.NO_WAGE_FROM_ACCOUNT}
 

@@ -380,6 +380,7 @@ def test_dispute_becomes_one_complaint_and_case_even_when_posted_twice(client, p
     text = text_of(page)
     assert case.number in text and "已提出异议" in text and "不能再改为“确认无误”" in text
     assert reverse("worker:case", args=[case.number]) in page.content.decode()
+    assert f"已转为投诉,案件编号 {case.number}" in text_of(client.get(reverse("worker_pay:mine")))
     # The tracking page opens without another code.
     assert client.get(reverse("worker:case", args=[case.number])).status_code == 200
 
