@@ -204,3 +204,26 @@ def test_json_push_uses_english_keys(world, roster):
     assert (job.status, job.rows_created) == ("done", 2), job.rejected
     bad = import_rows_push(actor=world.users["tax_feed"], project=world.projects["housing_b"], kind=Kind.ATTENDANCE, rows=[{"id_number": "x", "time": "t", "direction": "in"}])
     assert bad.status == "rejected" and {r["row"] for r in bad.rejected} == {0}
+
+
+def test_the_documented_example_files_import(world):
+    """docs/examples/payroll/: every file imports in the documented order; the GB18030 and
+    .xlsx copies of the attendance file add nothing; the JSON pushes import too."""
+    import json
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.BASE_DIR) / "docs" / "examples" / "payroll"
+    order = [
+        (Kind.TEAMS, "teams.csv", 2), (Kind.WORKERS, "workers.csv", 3), (Kind.ATTENDANCE, "attendance.csv", 30),
+        (Kind.ATTENDANCE, "attendance-gb18030.csv", 0), (Kind.ATTENDANCE, "attendance.xlsx", 0), (Kind.QUANTITIES, "quantities.csv", 1),
+        (Kind.PAYROLL, "payroll.csv", 3), (Kind.DISBURSEMENTS, "disbursements.csv", 3), (Kind.INSTALMENTS, "instalments.csv", 1),
+    ]
+    for kind, name, created in order:
+        job = run_file(world, kind, (folder / name).read_bytes(), filename=name)
+        assert (job.status, job.rows_created) == ("done", created), (name, job.error, job.rejected)
+    for kind, name in ((Kind.ATTENDANCE, "attendance.json"), (Kind.DISBURSEMENTS, "disbursements.json")):
+        rows = json.loads((folder / name).read_text())
+        job = import_rows_push(actor=world.users["tax_feed"], project=world.projects["housing_b"], kind=kind, rows=rows)
+        assert (job.status, job.rows_created) == ("done", len(rows)), (name, job.rejected)
