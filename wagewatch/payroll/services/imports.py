@@ -204,7 +204,16 @@ def _run(job: ImportJob, frame, *, actor) -> ImportJob:
         )
         if job.kind in kinds.RECONCILED_KINDS and months and outcome.created + outcome.updated:
             _reconcile_later(job.project_id, months)
+    _forget_rejected_files(job)
     return job
+
+
+def _forget_rejected_files(job: ImportJob) -> None:
+    """Once a file of this kind imports, the kept files of earlier rejected ones (personal data,
+    kept only for the "fix and upload again" download) are deleted."""
+    earlier = ImportJob.objects.filter(project=job.project_id, kind=job.kind, status=ImportJob.Status.REJECTED, pk__lt=job.pk)
+    for pk in earlier.values_list("pk", flat=True):
+        (Path(settings.MEDIA_ROOT) / "payroll_imports" / f"{pk}.upload").unlink(missing_ok=True)
 
 
 def _reconcile_later(project_id: int, months) -> None:

@@ -76,6 +76,9 @@ def test_upload_progress_result_and_rejected_download(client, world, roster, dja
     assert (second.status, second.rows_created) == ("done", 12)
     page = client.get(reverse("payroll:import_detail", args=[world.projects["housing_b"].pk, second.pk])).content.decode()
     assert "已全部导入" in page
+    from wagewatch.payroll.services.imports import upload_path
+
+    assert not upload_path(job).exists() and not upload_path(second).exists()  # no personal data left behind
     listing = client.get(imports_url(world)).content.decode()
     assert "fixed.csv" in listing and "考勤11月.csv" in listing
 
