@@ -214,7 +214,7 @@ def project_worker_enter(
         errors.add("wage_basis", "计薪方式应为按日计薪、按月计薪或计件")
     if team is not None and team.project_id != project.pk:
         errors.add("team", "班组必须是本项目的班组")
-    if entry and project.planned_start and entry < project.planned_start.replace(year=project.planned_start.year - 1):
+    if entry and project.planned_start and entry < project.planned_start - _YEAR:
         errors.add("entry_date", "进场日期早于项目计划开工一年以上,请核对")
     errors.raise_if_any()
 

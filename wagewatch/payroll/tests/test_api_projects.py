@@ -127,3 +127,22 @@ def test_reveal_is_recorded_and_scoped(manager, client, world):
     assert manager.post(f"{BASE}/{housing.pk}/workers/{pw.pk}/reveal/name").status_code == 404
     client.force_login(world.users["office_staff"])  # office staff may not see bank cards in full
     assert client.post(url).status_code == 403
+
+
+def test_list_endpoints_use_a_fixed_number_of_queries(manager, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    housing = world.projects["housing_b"]
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert manager.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    enter(world, housing, 1)
+    manager.get(BASE)  # warm-up
+    few = count(f"{BASE}?month=2026-03"), count(f"{BASE}/{housing.pk}/workers")
+    for n in range(2, 12):
+        enter(world, housing, n, contract=None if n % 2 else date(2026, 1, 1))
+    assert (count(f"{BASE}?month=2026-03"), count(f"{BASE}/{housing.pk}/workers")) == few
