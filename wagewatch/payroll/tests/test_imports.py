@@ -227,3 +227,18 @@ def test_the_documented_example_files_import(world):
         rows = json.loads((folder / name).read_text())
         job = import_rows_push(actor=world.users["tax_feed"], project=world.projects["housing_b"], kind=kind, rows=rows)
         assert (job.status, job.rows_created) == ("done", len(rows)), (name, job.rejected)
+
+
+def test_months_touched_are_queued_for_reconciliation(world, roster, monkeypatch):
+    calls = []
+    import wagewatch.payroll.reconciliation as reconciliation
+
+    monkeypatch.setattr(reconciliation, "reconcile_later", lambda **kw: calls.append(kw))
+    rows = attendance_rows() + [[id_number(1), "", "2026-10-31 23:30:00", "出", "", ""]]
+    run_file(world, Kind.ATTENDANCE, csv_bytes(rows))
+    assert calls == [{"project_id": world.projects["housing_b"].pk, "months": [date(2026, 10, 1), date(2026, 11, 1)]}]
+    run_file(world, Kind.ATTENDANCE, csv_bytes(rows))  # nothing new: nothing to reconcile again
+    assert len(calls) == 1
+    rows = [["银行流水号", "付款时间", "收款人", "收款账号", "金额"], ["B9", "2026-12-01 00:30:00", "张三", "6222020200000000001", "100"]]
+    run_file(world, Kind.DISBURSEMENTS, csv_bytes(rows))
+    assert calls[-1]["months"] == [date(2026, 11, 1)]  # paid in December (Beijing time): November's wages
