@@ -454,38 +454,7 @@ def attendance_write(ctx: Context, plan: pl.DataFrame) -> Outcome:
     months = good.select(pl.col("at").dt.replace_time_zone("UTC").dt.convert_time_zone("Asia/Shanghai").dt.truncate("1mo").dt.date().unique())
     out.months = set(months.to_series().to_list())
     if _postgres():
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS payroll_attendance_stage")
-            cursor.execute(
-                "CREATE TEMP TABLE payroll_attendance_stage (project_worker_id bigint, at timestamp, direction smallint, "
-                "terminal text, location text, face_score smallint) ON COMMIT DROP"
-            )
-
-            def chunks():
-                step = 250_000
-                for offset in range(0, good.height, step):
-                    yield good.slice(offset, step).write_csv(include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.6f").encode()
-
-            _copy_rows(cursor, "payroll_attendance_stage", "project_worker_id, at, direction, terminal, location, face_score", chunks())
-            # Imports of one project take turns (held to the end of the transaction). Then, if the
-            # project has no punch yet in the file's time span (a new month: the usual case), a
-            # plain INSERT is safe; otherwise ON CONFLICT DO NOTHING skips what is there. The
-            # speculative insertion of ON CONFLICT costs ~40% more per row.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ATTENDANCE_LOCK, ctx.project.pk])
-            first, last = good.select(pl.col("at").min().alias("first"), pl.col("at").max().alias("last")).row(0) if good.height else (None, None)
-            cursor.execute(
-                "SELECT EXISTS (SELECT 1 FROM payroll_attendance WHERE project_id = %s AND at BETWEEN %s AND %s)",
-                [ctx.project.pk, first.replace(tzinfo=UTC) if first else None, last.replace(tzinfo=UTC) if last else None],
-            )
-            overlap = cursor.fetchone()[0]
-            cursor.execute(
-                "INSERT INTO payroll_attendance (project_id, project_worker_id, at, direction, terminal, location, face_score) "
-                "SELECT %s, project_worker_id, at AT TIME ZONE 'UTC', direction, coalesce(terminal, ''), coalesce(location, ''), face_score "
-                "FROM payroll_attendance_stage" + (" ON CONFLICT (project_worker_id, at, direction) DO NOTHING" if overlap else ""),
-                [ctx.project.pk],
-            )
-            out.created = cursor.rowcount
-            cursor.execute("DROP TABLE payroll_attendance_stage")
+        out.created = _attendance_copy(ctx.project.pk, good)
     else:
         before = Attendance.objects.filter(project=ctx.project).count()
         batch = []
@@ -503,6 +472,50 @@ def attendance_write(ctx: Context, plan: pl.DataFrame) -> Outcome:
         out.created = Attendance.objects.filter(project=ctx.project).count() - before
     out.unchanged = total - out.created
     return out
+
+
+def _attendance_copy(project_id: int, good: pl.DataFrame) -> int:
+    """Write the checked punches (no duplicates among them) with COPY; returns how many were new.
+
+    Imports of one project take turns (an advisory lock held to the end of the transaction).
+    If the project has no punch yet in the file's time span (a new month: the usual case),
+    the rows are copied straight into payroll_attendance. Otherwise (a resend, an overlap)
+    they are copied into a temporary table and inserted with ON CONFLICT DO NOTHING."""
+    if good.height == 0:
+        return 0
+    first, last = good.select(pl.col("at").min().alias("first"), pl.col("at").max().alias("last")).row(0)
+    rows = good.with_columns(pl.lit(project_id, dtype=pl.Int64).alias("project_id")).select(
+        "project_id", "project_worker_id", "at", "direction", "terminal", "location", "face_score"
+    )
+
+    def chunks():
+        step = 250_000
+        for offset in range(0, rows.height, step):
+            yield rows.slice(offset, step).write_csv(include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.6f+00").encode()
+
+    columns = "project_id, project_worker_id, at, direction, terminal, location, face_score"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ATTENDANCE_LOCK, project_id])
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM payroll_attendance WHERE project_id = %s AND at BETWEEN %s AND %s)",
+            [project_id, first.replace(tzinfo=UTC), last.replace(tzinfo=UTC)],
+        )
+        if not cursor.fetchone()[0]:
+            _copy_rows(cursor, "payroll_attendance", columns, chunks())
+            return rows.height
+        cursor.execute("DROP TABLE IF EXISTS payroll_attendance_stage")
+        cursor.execute(
+            "CREATE TEMP TABLE payroll_attendance_stage (project_id bigint, project_worker_id bigint, at timestamptz, "
+            "direction smallint, terminal varchar(64), location varchar(128), face_score smallint) ON COMMIT DROP"
+        )
+        _copy_rows(cursor, "payroll_attendance_stage", columns, chunks())
+        cursor.execute(
+            f"INSERT INTO payroll_attendance ({columns}) SELECT {columns} FROM payroll_attendance_stage "
+            "ON CONFLICT (project_worker_id, at, direction) DO NOTHING"
+        )
+        created = cursor.rowcount
+        cursor.execute("DROP TABLE payroll_attendance_stage")
+        return created
 
 
 # ---------------------------------------------------------------- quantities
