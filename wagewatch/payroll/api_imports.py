@@ -11,7 +11,7 @@ nothing: 200 with the counts, or 422 in the common error shape with every reject
 (`field` = `rows.<index>.<key>`, plus `row`, `value` masked, `reason`) and nothing written.
 `Idempotency-Key` works as on POST /api/v1/complaints; without it a resend changes nothing
 anyway (natural keys). Who: a data-provider token (any project, by code), or a user who may
-edit the project's payroll (its general contractor's labour manager, office staff,
+edit the project's payroll (its general contractor's labour manager, office staff and leaders,
 administrators); a project the user may not see answers 404.
 """
 
@@ -99,7 +99,7 @@ def _project(user, code: str, *, write: bool) -> Project:
         raise Http404
     allowed = may_push(user, project) if write else (may_edit_payroll(user, project) or user.role in {Role.OFFICE_LEADER, Role.LABOUR_INSPECTOR})
     if not allowed:
-        raise PermissionDenied("只有本项目总包单位的劳资专管员、清欠办工作人员、系统管理员和数据接口可以报送工资数据")
+        raise PermissionDenied("只有本项目总包单位的劳资专管员、清欠办、系统管理员和数据接口可以报送工资数据")
     return project
 
 

@@ -48,7 +48,7 @@ class ImportForm(forms.Form):
 def _project_for_edit(request, project_id):
     project = project_get(user=request.user, pk=project_id)
     if not may_edit_payroll(request.user, project):
-        raise PermissionDenied("只有本项目总包单位的劳资专管员、清欠办工作人员和系统管理员可以导入工资数据")
+        raise PermissionDenied("只有本项目总包单位的劳资专管员、清欠办和系统管理员可以导入工资数据")
     return project
 
 

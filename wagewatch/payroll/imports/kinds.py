@@ -293,6 +293,9 @@ def workers_check(ctx: Context, frame: pl.DataFrame):
             "settled_on": _parse(ctx, row, "settled_on", cells.date_parse),
             "settlement_confirmed_on": _parse(ctx, row, "settlement_confirmed_on", cells.date_parse),
         }
+        planned_start = ctx.project.planned_start
+        if pw["entry_date"] and planned_start and pw["entry_date"] < planned_start - timedelta(days=366):
+            ctx.rejections.add(r, "entry_date", row["entry_date"], "进场日期早于项目计划开工一年以上,请核对")
         if pw["entry_date"] and pw["exit_date"] and pw["exit_date"] < pw["entry_date"]:
             ctx.rejections.add(r, "exit_date", row["exit_date"], "退场日期早于进场日期:请核对")
         plan.append((id_number, {k: v for k, v in worker.items() if v is not None}, {k: v for k, v in pw.items() if v is not None}))

@@ -35,20 +35,15 @@ ACTION_LABELS = {
     "payroll.import": "导入工资数据",
     "payroll.import_rejected": "工资数据导入被退回",
 }
-EDIT_ROLES = {Role.OFFICE_STAFF, Role.ADMINISTRATOR}
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 def may_edit_payroll(user, project) -> bool:
-    """Office staff and administrators; the labour manager of the project's general contractor."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    if user.role in EDIT_ROLES:
-        return True
-    if user.role == Role.PROJECT_LABOUR_MANAGER:
-        org = user.organisation
-        return bool(org and org.enterprise_id and org.enterprise_id == project.general_contractor_id)
-    return False
+    """The project's labour manager (its general contractor's organisation), office staff and
+    leaders, administrators: the one rule of the payroll app (`selectors.may_write_project`)."""
+    from ..selectors import may_write_project
+
+    return may_write_project(user, project)
 
 
 def may_push(user, project) -> bool:
