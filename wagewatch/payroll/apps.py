@@ -19,6 +19,10 @@ class PayrollConfig(AppConfig):
         from .services.roster import ACTION_LABELS as ROSTER_LABELS
 
         register_action_labels(IMPORT_LABELS)
+        from .services.imports import PAYLOAD_KEY_LABELS as IMPORT_PAYLOAD_KEYS
+        from .services.imports import PAYLOAD_VALUE_LABELS as IMPORT_PAYLOAD_VALUES
+
+        register_payload_labels(IMPORT_PAYLOAD_KEYS, IMPORT_PAYLOAD_VALUES)
         register_action_labels(CONFIRMATION_LABELS)
         register_payload_labels(CONFIRMATION_PAYLOAD_LABELS)
         register_action_labels(ROSTER_LABELS)

@@ -35,6 +35,15 @@ ACTION_LABELS = {
     "payroll.import": "导入工资数据",
     "payroll.import_rejected": "工资数据导入被退回",
 }
+PAYLOAD_KEY_LABELS = {
+    "created": "新增",
+    "updated": "更新",
+    "unchanged": "重复(未变)",
+    "months": "涉及月份",
+    "changes": "更改明细",
+    "rows_rejected": "有误行数",
+}
+PAYLOAD_VALUE_LABELS = {value: label for value, label in ImportJob.Kind.choices}
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
