@@ -1,10 +1,15 @@
 """Pushes of payroll data to /api/v1/payroll/projects/{code}/… (gate devices, banks, the labour
 manager's own software), and the imports of a project.
 
-    POST /api/v1/payroll/projects/{code}/attendance      JSON list of punches
-    POST …/disbursements | …/payroll | …/quantities | …/workers | …/teams | …/instalments
+    POST /api/v1/payroll/projects/{code}/imports/{kind}   JSON list; kind: teams, workers, attendance,
+                                                          quantities, payroll, disbursements, instalments
+    POST /api/v1/payroll/projects/{code}/attendance       the same, short paths for the feeds:
+    POST …/disbursements | …/payroll | …/quantities | …/instalments
     GET  /api/v1/payroll/projects/{code}/imports          the project's imports, newest first
     GET  /api/v1/payroll/projects/{code}/imports/{id}     one import with its rejected rows
+
+(Teams and workers have no short path: `POST /projects/{id}/workers|teams` of the project
+pages' API enter one worker or team by the project's numeric id.)
 
 Keys are the English keys of docs/payroll-formats.md (Chinese headers are accepted too). All or
 nothing: 200 with the counts, or 422 in the common error shape with every rejected cell
@@ -36,15 +41,8 @@ from .services.imports import import_rows_push, may_edit_payroll, may_push
 
 router = Router(tags=["工资数据导入"])
 
-PUSH_KINDS = {
-    "attendance": ImportJob.Kind.ATTENDANCE,
-    "disbursements": ImportJob.Kind.DISBURSEMENTS,
-    "payroll": ImportJob.Kind.PAYROLL,
-    "quantities": ImportJob.Kind.QUANTITIES,
-    "workers": ImportJob.Kind.WORKERS,
-    "teams": ImportJob.Kind.TEAMS,
-    "instalments": ImportJob.Kind.INSTALMENTS,
-}
+# Short paths for the feeds (gate devices, banks); every kind also at /imports/{kind}.
+SHORT_PATHS = ("attendance", "disbursements", "payroll", "quantities", "instalments")
 
 
 class RejectedOut(Schema):
@@ -140,18 +138,6 @@ def _push(request, response: HttpResponse, code: str, kind: str, rows: list[dict
     return idempotent_call(request, response, endpoint=f"payroll.push.{kind}:{project.pk}", payload=rows, run=run)
 
 
-def _push_endpoint(path: str, kind: str, summary: str):
-    def endpoint(request, response: HttpResponse, code: str, rows: list[dict[str, Any]]):
-        return _push(request, response, code, kind, rows)
-
-    endpoint.__name__ = f"push_{path}"
-    router.post(f"/projects/{{code}}/{path}", response={200: dict, 422: dict}, summary=summary)(endpoint)
-
-
-for _path, _kind in PUSH_KINDS.items():
-    _push_endpoint(_path, _kind, f"报送{ImportJob.Kind(_kind).label}")
-
-
 @router.get("/projects/{code}/imports", response=list[ImportOut], summary="项目的工资数据导入记录")
 @paginate(CappedPageNumberPagination)
 def imports_list(request, code: str):
@@ -159,10 +145,30 @@ def imports_list(request, code: str):
     return ImportJob.objects.filter(project=project).order_by("-created_at", "-pk")
 
 
-@router.get("/projects/{code}/imports/{import_id}", response=ImportDetailOut, summary="一次导入及其被拒绝的行")
+@router.get("/projects/{code}/imports/{int:import_id}", response=ImportDetailOut, summary="一次导入及其被拒绝的行")
 def import_detail(request, code: str, import_id: int):
     project = _project(_user(request), code, write=False)
     job = ImportJob.objects.filter(project=project, pk=import_id).first()
     if job is None:
         raise Http404
     return job
+
+
+# After the detail route: /imports/{kind} would otherwise also match /imports/17 (and answer 405).
+@router.post("/projects/{code}/imports/{kind}", response={200: dict, 422: dict}, summary="报送工资数据(JSON数组,全部或全不)")
+def push(request, response: HttpResponse, code: str, kind: str, rows: list[dict[str, Any]]):
+    if kind not in ImportJob.Kind.values:
+        raise Http404
+    return _push(request, response, code, kind, rows)
+
+
+def _short_path(kind: str):
+    def endpoint(request, response: HttpResponse, code: str, rows: list[dict[str, Any]]):
+        return _push(request, response, code, kind, rows)
+
+    endpoint.__name__ = f"push_{kind}"
+    router.post(f"/projects/{{code}}/{kind}", response={200: dict, 422: dict}, summary=f"报送{ImportJob.Kind(kind).label}")(endpoint)
+
+
+for _kind in SHORT_PATHS:
+    _short_path(_kind)

@@ -147,3 +147,18 @@ def test_api_lists_imports_for_the_labour_manager(client, world, roster):  # noq
     assert {i["kind"] for i in items} == {"teams", "workers"}
     detail = client.get(f"/api/v1/payroll/projects/P-B-001/imports/{items[0]['id']}")
     assert detail.status_code == 200 and detail.json()["rejected"] == []
+
+
+def test_api_push_of_any_kind_under_imports(client, world):
+    client.force_login(world.users["labour_manager"])
+    teams = client.post("/api/v1/payroll/projects/P-B-001/imports/teams", data=[{"name": "钢筋班"}], content_type="application/json")
+    assert teams.status_code == 200 and teams.json()["rows_created"] == 1
+    workers = client.post(
+        "/api/v1/payroll/projects/P-B-001/imports/workers",
+        data=[{"id_number": id_number(1), "name": "张三", "entry_date": "2026-03-01", "agreed_rate": 350, "team": "钢筋班"}],
+        content_type="application/json",
+    )
+    assert workers.status_code == 200 and workers.json()["rows_created"] == 1
+    detail = client.get(f"/api/v1/payroll/projects/P-B-001/imports/{workers.json()['id']}")
+    assert detail.status_code == 200 and detail.json()["kind"] == "workers"
+    assert client.post("/api/v1/payroll/projects/P-B-001/imports/salaries", data=[], content_type="application/json").status_code == 404
