@@ -50,7 +50,10 @@ def read_csv(data: bytes) -> pl.DataFrame:
     try:
         return pl.read_csv(io.BytesIO(data), infer_schema=False, separator=separator, has_header=True, raise_if_empty=False)
     except pl.exceptions.PolarsError as exc:
-        raise FileProblem(f"CSV文件格式不正确,无法读取:{str(exc).splitlines()[0][:200]}") from None
+        raise FileProblem(
+            "CSV文件格式不正确,无法读取:可能某一行的列数比标题行多,或引号不成对。请在Excel中打开后另存为CSV或.xlsx再上传"
+            f"(详情:{str(exc).splitlines()[0][:160]})"
+        ) from None
 
 
 def _cell(value) -> str | None:

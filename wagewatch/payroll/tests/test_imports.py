@@ -242,3 +242,11 @@ def test_months_touched_are_queued_for_reconciliation(world, roster, monkeypatch
     rows = [["银行流水号", "付款时间", "收款人", "收款账号", "金额"], ["B9", "2026-12-01 00:30:00", "张三", "6222020200000000001", "100"]]
     run_file(world, Kind.DISBURSEMENTS, csv_bytes(rows))
     assert calls[-1]["months"] == [date(2026, 11, 1)]  # paid in December (Beijing time): November's wages
+
+
+def test_unreadable_files_are_rejected_with_a_chinese_reason(world, roster):
+    ragged = run_file(world, Kind.ATTENDANCE, "身份证号,考勤时间,方向\n1,2,3,4\n".encode())
+    assert ragged.status == "rejected" and "列数" in ragged.error
+    old_excel = run_file(world, Kind.ATTENDANCE, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, filename="考勤.xls")
+    assert old_excel.status == "rejected" and ".xlsx" in old_excel.error
+    assert Attendance.objects.count() == 0
