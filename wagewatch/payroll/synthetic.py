@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import calendar
 import itertools
-from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -307,8 +307,9 @@ class Builder:
         elif plant == "exit_without_settlement":
             planted.append(Planted("exit_without_settlement", code, f"pw:{s0['pw']}", None))
         elif plant == "missing_wage_records":
-            no_line |= {0, 1, 2}
-            unpaid |= {0, 1, 2}
+            missing = set(range(max(3, workers // 5 + 1)))  # over 10% of the attending workers
+            no_line |= missing
+            unpaid |= missing
             planted.append(Planted("missing_wage_records", code, "project", None,
                                    side_kinds={"attendance_without_wage", "shortfall", "fewer_paid_than_attending"}))
         elif plant is not None:

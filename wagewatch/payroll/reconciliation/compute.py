@@ -75,6 +75,10 @@ def load(con: duckdb.DuckDBPyConnection, paths: dict[str, Path]) -> None:
 def compute(con: duckdb.DuckDBPyConnection, w: MonthWindow, rules: dict[str, Rule], *, as_of: date) -> list[Row]:
     """Run every enabled rule; returns the findings (without attendance ids: `engine` adds them)."""
     m, me, n = w.month.isoformat(), w.month_end.isoformat(), w.following
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "att_days" not in tables:  # SQLite sent one row per punch: fold them into a bit per local day
+        con.execute(f"""CREATE OR REPLACE TABLE att_days AS
+            SELECT pw, bit_or(CAST(1 AS BIGINT) << CAST(date_diff('day', DATE '{m}', day) AS INTEGER)) AS mask FROM att GROUP BY pw""")
     mdays = (w.following - w.month).days
     ndays = calendar.monthrange(n.year, n.month)[1]
     con.execute(f"""
@@ -82,7 +86,7 @@ def compute(con: duckdb.DuckDBPyConnection, w: MonthWindow, rules: dict[str, Rul
             make_date({n.year}, {n.month}, least(coalesce(pay_day, 15), {ndays})) AS payday,
             make_date({n.year}, {n.month}, least(coalesce(pay_day, 15), {ndays})) < DATE '{as_of.isoformat()}' AS due_passed
         FROM proj;
-        CREATE OR REPLACE TABLE d AS SELECT pw, count(DISTINCT day) AS days FROM att GROUP BY pw;
+        CREATE OR REPLACE TABLE d AS SELECT pw, bit_count(mask) AS days, mask FROM att_days;
         -- the worker a payment names (payee name = a unique name on the project's roster)
         CREATE OR REPLACE TABLE nm1 AS
             SELECT b.id AS bid, min(p.id) AS named_pw

@@ -68,7 +68,8 @@ def queries(w: MonthWindow, project_ids: list[int]) -> dict[str, tuple[str, list
     ids = ",".join(str(int(i)) for i in project_ids) or "NULL"
     in_projects = f"= ANY('{{{ids}}}'::int[])" if pg else f"IN ({ids})"
     t0, t1, t2 = local_start(w.month), local_start(w.following), local_start(w.after)
-    local_date = "(a.at AT TIME ZONE 'Asia/Shanghai')::date" if pg else "date(a.at, '+8 hours')"
+    local_date = "date(a.at, '+8 hours')"
+    day_zero = (w.month - date(1970, 1, 1)).days
     local_paid = "(b.paid_at AT TIME ZONE 'Asia/Shanghai')" if pg else "datetime(b.paid_at, '+8 hours')"
     return {
         "pw": (
@@ -77,9 +78,16 @@ def queries(w: MonthWindow, project_ids: list[int]) -> dict[str, tuple[str, list
             f"FROM {_t(ProjectWorker)} pw JOIN {_t(Worker)} w ON w.id = pw.worker_id WHERE pw.project_id {in_projects}",
             [],
         ),
+        # PostgreSQL folds the punches into one row per project worker: a bit per local day of
+        # the month (bit 0 = the 1st). Local day = (epoch seconds + 8 h) // 1 day: Asia/Shanghai
+        # is UTC+8 all year. SQLite sends the punches' local dates and DuckDB folds them.
         "att": (
-            f"SELECT a.project_worker_id, {local_date} FROM {_t(Attendance)} a "
-            f"WHERE a.project_id {in_projects} AND a.at >= %s AND a.at < %s",
+            (
+                f"SELECT a.project_worker_id, bit_or(1::bigint << (((date_part('epoch', a.at)::bigint + 28800) / 86400) - {day_zero})::int) "
+                f"FROM {_t(Attendance)} a WHERE a.project_id {in_projects} AND a.at >= %s AND a.at < %s GROUP BY a.project_worker_id"
+            )
+            if pg
+            else f"SELECT a.project_worker_id, {local_date} FROM {_t(Attendance)} a WHERE a.project_id {in_projects} AND a.at >= %s AND a.at < %s",
             [t0, t1],
         ),
         "qty": (
@@ -118,7 +126,8 @@ COLUMNS = {
         "id": "BIGINT", "project_id": "BIGINT", "name": "VARCHAR", "card": "VARCHAR", "basis": "VARCHAR",
         "rate": "DECIMAL(14,2)", "entry": "DATE", "exit": "DATE", "settled": "DATE", "confirmed": "DATE", "id_digest": "VARCHAR",
     },
-    "att": {"pw": "BIGINT", "day": "DATE"},
+    "att": {"pw": "BIGINT", "day": "DATE"},  # SQLite: one row per punch
+    "att_days": {"pw": "BIGINT", "mask": "BIGINT"},  # PostgreSQL: one row per project worker
     "qty": {"pw": "BIGINT", "quantity": "DECIMAL(14,3)"},
     "line": {"id": "BIGINT", "pw": "BIGINT", "project_id": "BIGINT", "due": "DECIMAL(14,2)", "paid": "DECIMAL(14,2)", "days": "DECIMAL(5,1)"},
     "disb": {
@@ -143,6 +152,8 @@ def extract(w: MonthWindow, project_ids: list[int], directory: Path) -> dict[str
     paths = {}
     connection.ensure_connection()
     for name, (sql, params) in queries(w, project_ids).items():
+        if name == "att" and connection.vendor == "postgresql":
+            name = "att_days"
         path = directory / f"{name}.csv"
         paths[name] = path
         if connection.vendor == "postgresql":
