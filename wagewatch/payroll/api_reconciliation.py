@@ -1,0 +1,132 @@
+"""Monthly reconciliation API (mounted at /api/v1/payroll/):
+
+- `POST /reconciliation/runs` {"month": "YYYY-MM", "project_ids": [...]}: with project ids (each in
+  the user's scope and writable by him: the project's labour manager, the office) the month is
+  reconciled at once and the finished run comes back (201); without them (office only) every
+  project under full supervision is reconciled by Celery tasks, one per chunk of projects (202).
+- `GET /reconciliation/runs`, `GET /reconciliation/runs/{id}`: the runs (office roles).
+- `GET /projects/{id}/findings?month=YYYY-MM&status=open`: a project's findings with their figures
+  and evidence row ids (scoped like the project pages: 404 outside).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from ninja import Router, Schema, Status
+
+from . import selectors
+from .models import Finding, FindingKind, ReconciliationRun, WarningLevel
+
+router = Router(tags=["工资支付监管 · 工资核对"])
+
+
+class RunIn(Schema):
+    month: str
+    project_ids: list[int] | None = None
+
+
+class RunOut(Schema):
+    id: int
+    month: date
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    projects_total: int
+    projects_done: int
+    findings_count: int
+    error: str
+
+
+class FindingOut(Schema):
+    id: int
+    month: date
+    kind: str
+    kind_label: str
+    level: str
+    level_label: str
+    subject: str
+    project_worker_id: int | None
+    worker_name: str
+    amount: Decimal | None
+    workers_affected: int
+    status: str
+    detail: dict
+    evidence: dict
+    first_found_at: datetime
+    last_found_at: datetime
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return FindingKind(obj.kind).label
+
+    @staticmethod
+    def resolve_level_label(obj) -> str:
+        return WarningLevel(obj.level).label
+
+    @staticmethod
+    def resolve_worker_name(obj) -> str:
+        return obj.project_worker.worker.name if obj.project_worker_id else ""
+
+
+def _office(user) -> bool:
+    return bool(user and user.is_authenticated and user.role in selectors.WRITER_OFFICE_ROLES)
+
+
+def _month(text: str) -> date:
+    month = selectors.month_parse(text) if text else None
+    if month is None:
+        raise ValidationError({"month": ["月份格式应为 YYYY-MM(例如 2026-09)"]})
+    return month
+
+
+@router.post("/reconciliation/runs", response={201: RunOut, 202: RunOut}, summary="发起工资核对(指定项目立即核对;全部项目由后台分批核对)")
+def runs_create(request, payload: RunIn):
+    from .reconciliation import reconcile
+    from .reconciliation.engine import supervised_project_ids
+    from .tasks import reconcile_split
+
+    month = _month(payload.month)
+    if payload.project_ids is None:
+        if not _office(request.user):
+            raise PermissionDenied("只有根治欠薪办可以对全部项目发起核对;请指定自己的项目")
+        run_id = reconcile_split(month=month, project_ids=supervised_project_ids(), actor=request.user)
+        return Status(202, ReconciliationRun.objects.get(pk=run_id))
+    if not payload.project_ids:
+        raise ValidationError({"project_ids": ["请至少选择一个项目"]})
+    if len(payload.project_ids) > 200:
+        raise ValidationError({"project_ids": ["一次最多指定200个项目;更多项目请不指定项目由后台核对"]})
+    for pk in payload.project_ids:
+        project = selectors.project_get(user=request.user, pk=pk)  # 404 outside the scope
+        if not selectors.may_write_project(request.user, project):
+            raise PermissionDenied(f"无权对项目“{project.name}”发起核对")
+    return Status(201, reconcile(actor=request.user, month=month, project_ids=payload.project_ids))
+
+
+@router.get("/reconciliation/runs", response=list[RunOut], summary="工资核对批次(最近100次)")
+def runs_list(request):
+    if not _office(request.user):
+        raise PermissionDenied("只有根治欠薪办可以查看全部核对批次")
+    return list(ReconciliationRun.objects.order_by("-started_at")[:100])
+
+
+@router.get("/reconciliation/runs/{int:run_id}", response=RunOut, summary="工资核对批次详情")
+def runs_get(request, run_id: int):
+    from django.shortcuts import get_object_or_404
+
+    if not _office(request.user):
+        raise PermissionDenied("只有根治欠薪办可以查看核对批次")
+    return get_object_or_404(ReconciliationRun, pk=run_id)
+
+
+@router.get("/projects/{int:project_id}/findings", response=list[FindingOut], summary="项目工资核对发现(含证据记录)")
+def findings_list(request, project_id: int, month: str = "", status: str = "open"):
+    project = selectors.project_get(user=request.user, pk=project_id)
+    qs = selectors.findings(project=project, month=_month(month) if month else None)
+    if status:
+        if status not in Finding.Status.values:
+            raise ValidationError({"status": ["状态应为 open 或 resolved"]})
+        qs = qs.filter(status=status)
+    return list(qs[:1000])
