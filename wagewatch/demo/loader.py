@@ -10,7 +10,7 @@ from django.db import transaction
 from wagewatch.core.auth import api_token_create, token_hash
 from wagewatch.core.models import ApiToken, Organisation, Territory, User
 
-from . import cases, contractor, enterprises, organisations, projects, territory, users
+from . import cases, contractor, enterprises, organisations, payroll, projects, territory, users
 from .base import DEMO_PASSWORD, DemoContext
 
 # (label, module, actor username: None = the system, before any user exists). Append new modules here.
@@ -22,6 +22,7 @@ STEPS = [
     ("总包单位", contractor, "admin"),
     ("建设项目", projects, "office_staff"),
     ("投诉和案件", cases, "clerk"),
+    ("工资核对", payroll, "office_staff"),
 ]
 TOKEN_NAME = "演示数据接口"
 

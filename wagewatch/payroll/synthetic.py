@@ -144,8 +144,9 @@ class _Ids:
 class Builder:
     """Collects rows of one month; `write()` stores them."""
 
-    def __init__(self, month: date, *, cipher_pool: int = 0, punches_per_day: int = 2, pay_day: int = 15):
+    def __init__(self, month: date, *, cipher_pool: int = 0, punches_per_day: int = 2, pay_day: int = 15, until: date | None = None):
         self.month = month.replace(day=1)
+        self.until = until  # payments after this day are not made (they lie in the future)
         self.pay_day = pay_day
         self.payday = pay_day_of(self.month, pay_day)
         self.punches_per_day = punches_per_day
@@ -203,11 +204,13 @@ class Builder:
         self.rows[PayrollLine].append((self.ids.take(PayrollLine), sheet_id, pwid, Decimal(days), Decimal(days * 8), due, due if paid is None else paid, False))
 
     def pay(self, project_id: int, name: str, card: str, amount: Decimal, *, when: date | None = None, month: date | None | bool = True) -> int:
-        did = self.ids.take(BankDisbursement)
         when = when or self.payday - timedelta(days=2)
+        if self.until is not None and when > self.until:
+            return 0  # not paid yet (the demo's current month)
+        did = self.ids.take(BankDisbursement)
         self.rows[BankDisbursement].append((
             did, project_id, local(when, 10), name, self._enc(card), lookup_digest(BANK_CARD, card), amount,
-            f"SYN{project_id:06d}{next(self._refs):09d}", self.month if month is True else None,
+            f"SYN{project_id:06d}{self.month:%Y%m}{next(self._refs):07d}", self.month if month is True else None,
         ))
         return did
 
@@ -216,17 +219,24 @@ class Builder:
 
     # ------------------------------------------------------------ projects
 
-    def project(self, project: Project, *, workers: int, plant: str | None = None, variety: bool = False) -> list[Planted]:
-        """One project's month: `workers` daily workers, all paid right, then `plant` applied."""
+    def project(self, project: Project, *, workers: int, plant: str | None = None, variety: bool = False,
+                staff: list[dict] | None = None) -> list[Planted]:
+        """One project's month: `workers` daily workers, all paid right, then `plant` applied.
+        `staff` (the `last_staff` of an earlier month's builder) continues the same daily workers
+        into this month (plants that change a worker's terms need new staff)."""
         pid = project.pk
-        self.wage_account(pid)
         sid = self.sheet(pid)
         days = work_days(self.month)
-        staff = []
-        for i in range(workers):
-            wid, name, card = self.worker(i)
-            rate = Decimal("80") if plant == "low_average_pay" else Decimal("300") + 10 * (i % 5)
-            staff.append({"name": name, "card": card, "wid": wid, "rate": rate, "days": days, "basis": "daily"})
+        if staff is None:
+            self.wage_account(pid)
+            staff = []
+            for i in range(workers):
+                wid, name, card = self.worker(i)
+                rate = Decimal("80") if plant == "low_average_pay" else Decimal("300") + 10 * (i % 5)
+                staff.append({"name": name, "card": card, "wid": wid, "rate": rate, "days": days, "basis": "daily"})
+        else:
+            staff = [{k: s[k] for k in ("name", "card", "wid", "rate", "basis", "pw")} | {"days": days} for s in staff]
+        self.last_staff = staff
         planted: list[Planted] = []
         code = project.code
         s0 = staff[0]
@@ -247,7 +257,10 @@ class Builder:
             staff[3]["night"] = True
             staff[4]["month_empty"] = True
         for s in staff:
-            s["pw"] = self.project_worker(pid, s["wid"], basis=s["basis"], rate=s["rate"], entry=s.get("entry"), exit=s.get("exit"))
+            if "pw" not in s:
+                s["pw"] = self.project_worker(pid, s["wid"], basis=s["basis"], rate=s["rate"], entry=s.get("entry"), exit=s.get("exit"))
+            else:
+                self.worker_months += 1
             extra = []
             if s.get("night"):
                 # 00:30 local on the first Saturday: a new local date (the previous day in UTC).
