@@ -210,13 +210,17 @@ def write_findings(*, run: ReconciliationRun, actor, w: MonthWindow, project_ids
             _upsert_postgresql(records)
         else:
             _upsert_orm(records)
+        # Open findings this run did not find again are resolved (by key, so that two runs of the
+        # same month at once, e.g. after an import and the monthly one, never resolve each other's).
+        current = {(r.project_id, r.kind, r.subject) for r in rows}
         resolved = Counter()
-        stale = Finding.objects.filter(month=w.month, status=Finding.Status.OPEN).exclude(run_id=run.pk)
-        for i in range(0, len(project_ids), CHUNK):
-            part = stale.filter(project_id__in=project_ids[i : i + CHUNK])
-            for pid in part.values_list("project_id", flat=True):
-                resolved[pid] += 1
-            part.update(status=Finding.Status.RESOLVED, last_found_at=now)
+        stale_ids = []
+        for key, pk in before.items():
+            if key not in current:
+                resolved[key[0]] += 1
+                stale_ids.append(pk)
+        for i in range(0, len(stale_ids), CHUNK):
+            Finding.objects.filter(pk__in=stale_ids[i : i + CHUNK]).update(status=Finding.Status.RESOLVED, last_found_at=now)
         per_project: dict[int, Counter] = defaultdict(Counter)
         new = Counter()
         for r in rows:
@@ -242,14 +246,14 @@ def write_findings(*, run: ReconciliationRun, actor, w: MonthWindow, project_ids
     return len(rows)
 
 
-def _open_keys(month: date, project_ids: list[int]) -> set[tuple[int, str, str]]:
-    keys = set()
+def _open_keys(month: date, project_ids: list[int]) -> dict[tuple[int, str, str], int]:
+    """(project, kind, subject) -> id of the open findings of these projects and month."""
+    keys = {}
     for i in range(0, len(project_ids), CHUNK):
-        keys.update(
-            Finding.objects.filter(month=month, status=Finding.Status.OPEN, project_id__in=project_ids[i : i + CHUNK]).values_list(
-                "project_id", "kind", "subject"
-            )
+        rows = Finding.objects.filter(month=month, status=Finding.Status.OPEN, project_id__in=project_ids[i : i + CHUNK]).values_list(
+            "project_id", "kind", "subject", "pk"
         )
+        keys.update({(p, k, s): pk for p, k, s, pk in rows})
     return keys
 
 
