@@ -119,7 +119,7 @@ def compute(con: duckdb.DuckDBPyConnection, w: MonthWindow, rules: dict[str, Rul
             FROM b JOIN pw p ON p.id = b.named_pw
             WHERE b.own_pw IS DISTINCT FROM b.named_pw AND b.acct IS DISTINCT FROM p.card;
         CREATE OR REPLACE TABLE wm AS
-            SELECT p.id AS pw, p.project_id, p.basis, p.rate, p.exit, p.settled, p.confirmed, p.id_digest,
+            SELECT p.id AS pw, p.project_id, p.basis, p.rate, p.exit, p.settled, p.confirmed,
                 coalesce(d.days, 0) AS days, q.quantity, l.id AS line_id, l.due, l.paid AS sheet_paid,
                 coalesce(o.paid, 0) AS bank_paid, o.ids AS bank_ids, o.late_amount, o.late_ids, o.last_late,
                 nm.ids AS named_ids, nm.amount AS named_amount,
@@ -232,7 +232,7 @@ def compute(con: duckdb.DuckDBPyConnection, w: MonthWindow, rules: dict[str, Rul
             WHERE mt.total > {month_limit} OR coalesce(y.total, 0) > {year_limit}""")
     if on("exit_without_settlement"):
         parts.append(f"""SELECT project_id, 'exit_without_settlement', 'pw:' || pw, pw, NULL, 1,
-            to_json({{{worker_detail}, 'exit_date': exit, 'settled_on': settled, 'id_digest': id_digest}}),
+            to_json({{{worker_detail}, 'exit_date': exit, 'settled_on': settled}}),
             to_json({{{worker_evidence}}})
             FROM wm2 WHERE exit BETWEEN DATE '{m}' AND DATE '{me}' AND exit < DATE '{as_of.isoformat()}' AND confirmed IS NULL""")
     if r := on("missing_wage_records"):

@@ -28,6 +28,7 @@ from wagewatch.payroll.models import (
     Finding,
     FindingKind,
     FindingRule,
+    ProjectWorker,
     ReconciliationRun,
     WarningLevel,
 )
@@ -156,12 +157,10 @@ def _exit_levels(rows: list[Row], rules: dict[str, Rule]) -> None:
     from wagewatch.intake.models import Complaint, ComplaintWorker
 
     exits = [r for r in rows if r.kind == FindingKind.EXIT_WITHOUT_SETTLEMENT]
-    digests = set()
-    for r in exits:
-        detail = json.loads(r.detail)
-        r._id_digest = detail.pop("id_digest", None) or ""
-        r.detail = json.dumps(detail, ensure_ascii=False)
-        digests.add(r._id_digest)
+    digest_of = dict(
+        ProjectWorker.objects.filter(pk__in=[r.project_worker_id for r in exits]).values_list("pk", "worker__id_number_digest")
+    ) if exits else {}
+    digests = set(digest_of.values())
     digests.discard("")
     handled: dict[str, int] = {}
     if digests:
@@ -175,10 +174,11 @@ def _exit_levels(rows: list[Row], rules: dict[str, Rule]) -> None:
         ):
             handled[digest] = case_id
     for r in exits:
-        if r._id_digest in handled:
+        digest = digest_of.get(r.project_worker_id, "")
+        if digest and digest in handled:
             r.level_override = WarningLevel.YELLOW
             detail = json.loads(r.detail)
-            detail["complaint_case_id"] = handled[r._id_digest]
+            detail["complaint_case_id"] = handled[digest]
             r.detail = json.dumps(detail, ensure_ascii=False)
 
 

@@ -74,7 +74,7 @@ def queries(w: MonthWindow, project_ids: list[int]) -> dict[str, tuple[str, list
     return {
         "pw": (
             f"SELECT pw.id, pw.project_id, w.name, w.bank_card_digest, pw.wage_basis, pw.agreed_rate, pw.entry_date, "
-            f"pw.exit_date, pw.settled_on, pw.settlement_confirmed_on, w.id_number_digest "
+            f"pw.exit_date, pw.settled_on, pw.settlement_confirmed_on "
             f"FROM {_t(ProjectWorker)} pw JOIN {_t(Worker)} w ON w.id = pw.worker_id WHERE pw.project_id {in_projects}",
             [],
         ),
@@ -124,7 +124,7 @@ def queries(w: MonthWindow, project_ids: list[int]) -> dict[str, tuple[str, list
 COLUMNS = {
     "pw": {
         "id": "BIGINT", "project_id": "BIGINT", "name": "VARCHAR", "card": "VARCHAR", "basis": "VARCHAR",
-        "rate": "DECIMAL(14,2)", "entry": "DATE", "exit": "DATE", "settled": "DATE", "confirmed": "DATE", "id_digest": "VARCHAR",
+        "rate": "DECIMAL(14,2)", "entry": "DATE", "exit": "DATE", "settled": "DATE", "confirmed": "DATE",
     },
     "att": {"pw": "BIGINT", "day": "DATE"},  # SQLite: one row per punch
     "att_days": {"pw": "BIGINT", "mask": "BIGINT"},  # PostgreSQL: one row per project worker
