@@ -130,3 +130,76 @@ def findings_list(request, project_id: int, month: str = "", status: str = "open
             raise ValidationError({"status": ["状态应为 open 或 resolved"]})
         qs = qs.filter(status=status)
     return list(qs[:1000])
+
+
+# ---------------------------------------------------------------- thresholds
+
+
+class RuleOut(Schema):
+    kind: str
+    kind_label: str
+    enabled: bool
+    level: str
+    threshold: Decimal | None
+    threshold_secondary: Decimal | None
+    description: str
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return FindingKind(obj.kind).label
+
+
+class RuleIn(Schema):
+    enabled: bool | None = None
+    level: str | None = None
+    threshold: str | None = None
+    threshold_secondary: str | None = None
+
+
+class CaseRuleOut(Schema):
+    min_level: str
+    min_shortfall_total: Decimal
+    min_workers_affected: int
+
+
+class CaseRuleIn(Schema):
+    min_level: str | None = None
+    min_shortfall_total: str | None = None
+    min_workers_affected: int | None = None
+
+
+@router.get("/reconciliation/rules", response=list[RuleOut], summary="核对规则与阈值")
+def rules_list(request):
+    from .models import FindingRule
+
+    if not _office(request.user):
+        raise PermissionDenied("只有根治欠薪办可以查看核对规则")
+    return list(FindingRule.objects.order_by("kind"))
+
+
+@router.patch("/reconciliation/rules/{kind}", response=RuleOut, summary="修改核对规则(启用、预警等级、阈值)")
+def rules_update(request, kind: str, payload: RuleIn):
+    from .reconciliation.rules import finding_rule_update
+
+    if not _office(request.user):
+        raise PermissionDenied("只有根治欠薪办可以修改核对规则")
+    changes = payload.dict(exclude_unset=True)
+    return finding_rule_update(actor=request.user, kind=kind, **changes)
+
+
+@router.get("/reconciliation/case-opening-rule", response=CaseRuleOut, summary="自动立案规则")
+def case_rule_get(request):
+    from .models import CaseOpeningRule
+
+    if not _office(request.user):
+        raise PermissionDenied("只有根治欠薪办可以查看自动立案规则")
+    return CaseOpeningRule.objects.order_by("pk").first() or CaseOpeningRule()
+
+
+@router.patch("/reconciliation/case-opening-rule", response=CaseRuleOut, summary="修改自动立案规则")
+def case_rule_update(request, payload: CaseRuleIn):
+    from .reconciliation.rules import case_opening_rule_update
+
+    if not _office(request.user):
+        raise PermissionDenied("只有根治欠薪办可以修改自动立案规则")
+    return case_opening_rule_update(actor=request.user, **payload.dict(exclude_unset=True))

@@ -26,3 +26,7 @@ class PayrollConfig(AppConfig):
         register_action_labels(CONFIRMATION_LABELS)
         register_payload_labels(CONFIRMATION_PAYLOAD_LABELS)
         register_action_labels(ROSTER_LABELS)
+        from .reconciliation import labels as reconciliation_labels
+
+        register_action_labels(reconciliation_labels.ACTION_LABELS)
+        register_payload_labels(reconciliation_labels.PAYLOAD_KEY_LABELS)

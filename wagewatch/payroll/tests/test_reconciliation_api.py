@@ -56,3 +56,22 @@ def test_office_lists_runs(client, world, month):
     runs = client.get(RUNS).json()
     assert len(runs) == 1 and runs[0]["projects_total"] == 2
     assert client.get(f"{RUNS}/{runs[0]['id']}").json()["status"] == "done"
+
+
+def test_office_edits_a_threshold_and_the_next_run_uses_it(client, world, month):
+    from wagewatch.history.models import Event
+
+    client.force_login(world.users["office_staff"])
+    url = "/api/v1/payroll/reconciliation/rules/shortfall"
+    response = client.patch(url, {"threshold": "2000"}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert float(response.json()["threshold"]) == 2000
+    assert Event.objects.filter(action="payroll.finding_rule_update").count() == 1
+    client.post(RUNS, {"month": "2026-09", "project_ids": month.project_ids}, content_type="application/json")
+    assert not Finding.objects.filter(kind="shortfall").exists()  # 1,000 short is under 2,000 now
+    bad = client.patch(url, {"threshold": "很多", "level": "purple"}, content_type="application/json")
+    assert bad.status_code == 422 and "阈值应为数字" in bad.content.decode()
+    response = client.patch("/api/v1/payroll/reconciliation/case-opening-rule", {"min_workers_affected": 3}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["min_workers_affected"] == 3
+    client.force_login(world.users["labour_manager"])
+    assert client.patch(url, {"enabled": False}, content_type="application/json").status_code == 403

@@ -1,0 +1,14 @@
+"""Chinese wording of the reconciliation's history events (registered in PayrollConfig.ready)."""
+
+ACTION_LABELS = {
+    "payroll.reconcile": "工资核对",
+    "payroll.finding_rule_update": "修改核对规则",
+    "payroll.case_opening_rule_update": "修改自动立案规则",
+}
+PAYLOAD_KEY_LABELS = {
+    "findings": "发现问题数",
+    "new": "新发现",
+    "resolved": "已消除",
+    "by_kind": "按类型",
+    "run": "核对批次",
+}
