@@ -235,11 +235,11 @@ def write_findings(*, run: ReconciliationRun, actor, w: MonthWindow, project_ids
                 ("registry.project", pid),
                 {
                     "month": w.month.isoformat(),
-                    "run": run.pk,
-                    "findings": sum(kinds.values()),
-                    "new": new[pid],
-                    "resolved": resolved[pid],
-                    "by_kind": dict(sorted(kinds.items())),
+                    "reconciliation_run": run.pk,
+                    "findings_found": sum(kinds.values()),
+                    "findings_new": new[pid],
+                    "findings_resolved": resolved[pid],
+                    "findings_by_kind": dict(sorted(kinds.items())),
                 },
             ))
         events_append(actor=actor if actor is not None else "工资核对", entries=entries)

@@ -6,9 +6,9 @@ ACTION_LABELS = {
     "payroll.case_opening_rule_update": "修改自动立案规则",
 }
 PAYLOAD_KEY_LABELS = {
-    "findings": "发现问题数",
-    "new": "新发现",
-    "resolved": "已消除",
-    "by_kind": "按类型",
-    "run": "核对批次",
+    "findings_found": "发现问题数",
+    "findings_new": "新发现",
+    "findings_resolved": "已消除",
+    "findings_by_kind": "按类型",
+    "reconciliation_run": "核对批次",
 }
