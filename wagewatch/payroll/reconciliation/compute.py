@@ -120,7 +120,7 @@ def compute(con: duckdb.DuckDBPyConnection, w: MonthWindow, rules: dict[str, Rul
             WHERE b.own_pw IS DISTINCT FROM b.named_pw AND b.acct IS DISTINCT FROM p.card;
         CREATE OR REPLACE TABLE wm AS
             SELECT p.id AS pw, p.project_id, p.basis, p.rate, p.exit, p.settled, p.confirmed,
-                coalesce(d.days, 0) AS days, q.quantity, l.id AS line_id, l.due, l.paid AS sheet_paid,
+                coalesce(d.days, 0) AS days, q.quantity, l.id AS line_id, l.due, l.paid AS sheet_paid, coalesce(l.back_pay, 0) = 1 AS back_pay,
                 coalesce(o.paid, 0) AS bank_paid, o.ids AS bank_ids, o.late_amount, o.late_ids, o.last_late,
                 nm.ids AS named_ids, nm.amount AS named_amount,
                 greatest(0, date_diff('day', greatest(p.entry, DATE '{m}'), least(coalesce(p.exit, DATE '{me}'), DATE '{me}')) + 1) AS roster_days,
@@ -204,7 +204,7 @@ def compute(con: duckdb.DuckDBPyConnection, w: MonthWindow, rules: dict[str, Rul
     if on("wage_without_attendance"):
         parts.append(f"""SELECT project_id, 'wage_without_attendance', 'pw:' || pw, pw, greatest(coalesce(due, 0), bank_paid), 1,
             to_json({{{worker_detail}}}), to_json({{{worker_evidence}}})
-            FROM wm2 WHERE days = 0 AND basis <> 'piece' AND (coalesce(due, 0) > 0 OR bank_paid > 0)""")
+            FROM wm2 WHERE days = 0 AND basis <> 'piece' AND NOT back_pay AND (coalesce(due, 0) > 0 OR bank_paid > 0)""")
     if on("no_wage_from_account") and as_of >= w.after:
         parts.append(f"""SELECT pm.project_id, 'no_wage_from_account', 'project', NULL, pm.expected_total, pm.attending,
             to_json({{'attending': pm.attending, 'expected_total': pm.expected_total, 'months': ['{m}', '{n.isoformat()}']}}),

@@ -96,7 +96,8 @@ def queries(w: MonthWindow, project_ids: list[int]) -> dict[str, tuple[str, list
             [w.month],
         ),
         "line": (
-            f"SELECT l.id, l.project_worker_id, s.project_id, l.amount_due, l.amount_paid, l.days FROM {_t(PayrollLine)} l "
+            f"SELECT l.id, l.project_worker_id, s.project_id, l.amount_due, l.amount_paid, l.days, "
+            f"CASE WHEN l.back_pay THEN 1 ELSE 0 END FROM {_t(PayrollLine)} l "
             f"JOIN {_t(PayrollSheet)} s ON s.id = l.sheet_id WHERE s.project_id {in_projects} AND s.month = %s",
             [w.month],
         ),
@@ -129,7 +130,8 @@ COLUMNS = {
     "att": {"pw": "BIGINT", "day": "DATE"},  # SQLite: one row per punch
     "att_days": {"pw": "BIGINT", "mask": "BIGINT"},  # PostgreSQL: one row per project worker
     "qty": {"pw": "BIGINT", "quantity": "DECIMAL(14,3)"},
-    "line": {"id": "BIGINT", "pw": "BIGINT", "project_id": "BIGINT", "due": "DECIMAL(14,2)", "paid": "DECIMAL(14,2)", "days": "DECIMAL(5,1)"},
+    "line": {"id": "BIGINT", "pw": "BIGINT", "project_id": "BIGINT", "due": "DECIMAL(14,2)", "paid": "DECIMAL(14,2)", "days": "DECIMAL(5,1)",
+             "back_pay": "INTEGER"},
     "disb": {
         "id": "BIGINT", "project_id": "BIGINT", "paid_local": "TIMESTAMP", "payee_name": "VARCHAR", "acct": "VARCHAR",
         "amount": "DECIMAL(14,2)",

@@ -192,3 +192,12 @@ def test_no_case_without_a_reporting_phone(world):
     warning = PayrollWarning.objects.get(project_id=result.project_ids[0])
     assert warning.level == WarningLevel.RED and warning.case is None
     assert "未自动立案" in run.error
+
+
+def test_a_back_pay_line_is_not_wage_without_attendance(month):
+    from wagewatch.payroll.models import PayrollLine
+
+    plant = next(p for p in month.planted if p.kind == "wage_without_attendance")
+    PayrollLine.objects.filter(project_worker_id=int(plant.subject.split(":")[1])).update(back_pay=True)
+    _run(month)
+    assert not Finding.objects.filter(project_id=plant.project_id, kind="wage_without_attendance").exists()
