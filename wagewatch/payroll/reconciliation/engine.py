@@ -131,6 +131,7 @@ def compute_findings(
     started = time.perf_counter()
     _attendance_evidence(w, rows)
     _exit_levels(rows, rules)
+    _subject_labels(rows)
     timings["evidence"] = time.perf_counter() - started
     return rows
 
@@ -180,6 +181,41 @@ def _exit_levels(rows: list[Row], rules: dict[str, Rule]) -> None:
             detail = json.loads(r.detail)
             detail["complaint_case_id"] = handled[digest]
             r.detail = json.dumps(detail, ensure_ascii=False)
+
+
+def _subject_labels(rows: list[Row]) -> None:
+    """What a finding is about, readable: the worker's name, the payee account masked (with the
+    names on its payments), or the whole project (`detail.subject_label`)."""
+    from wagewatch.core.protected import BANK_CARD, mask
+    from wagewatch.payroll.models import BankDisbursement
+
+    names = {}
+    pw_ids = sorted({r.project_worker_id for r in rows if r.project_worker_id})
+    for i in range(0, len(pw_ids), CHUNK):
+        names.update(ProjectWorker.objects.filter(pk__in=pw_ids[i : i + CHUNK]).values_list("pk", "worker__name"))
+    first_payment = {}
+    for r in rows:
+        if r.subject.startswith("acct:"):
+            ids = json.loads(r.evidence).get("disbursement_ids") or []
+            if ids:
+                first_payment[id(r)] = ids[0]
+    accounts = {}
+    wanted = sorted(set(first_payment.values()))
+    for i in range(0, len(wanted), CHUNK):
+        for b in BankDisbursement.objects.filter(pk__in=wanted[i : i + CHUNK]).only("pk", "payee_account"):
+            accounts[b.pk] = mask(BANK_CARD, b.payee_account)
+    for r in rows:
+        if r.subject.startswith("pw:"):
+            label = names.get(r.project_worker_id, "")
+        elif r.subject.startswith("acct:"):
+            label = f"收款账户 {accounts.get(first_payment.get(id(r)), '')}".strip()
+            if r.project_worker_id and names.get(r.project_worker_id):
+                label += f"({names[r.project_worker_id]}的工资卡)"
+        else:
+            label = "全项目"
+        detail = json.loads(r.detail)
+        detail["subject_label"] = label
+        r.detail = json.dumps(detail, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- write-back

@@ -201,3 +201,13 @@ def test_a_back_pay_line_is_not_wage_without_attendance(month):
     PayrollLine.objects.filter(project_worker_id=int(plant.subject.split(":")[1])).update(back_pay=True)
     _run(month)
     assert not Finding.objects.filter(project_id=plant.project_id, kind="wage_without_attendance").exists()
+
+
+def test_findings_say_what_they_are_about_in_words(month):
+    _run(month)
+    foreman = next(p for p in month.planted if p.kind == "paid_to_other" and p.subject.startswith("acct:"))
+    f = Finding.objects.get(project_id=foreman.project_id, kind="paid_to_other", subject=foreman.subject)
+    assert f.detail["subject_label"].startswith("收款账户 **** **** ****")
+    short = Finding.objects.filter(kind="shortfall").select_related("project_worker__worker").first()
+    assert short.detail["subject_label"] == short.project_worker.worker.name
+    assert Finding.objects.filter(subject="project").first().detail["subject_label"] == "全项目"
