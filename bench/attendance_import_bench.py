@@ -2,8 +2,7 @@
 
     .venv/bin/python bench/attendance_import_bench.py
     BENCH_ROWS=50000 .venv/bin/python bench/attendance_import_bench.py     # quick run
-    .venv/bin/python bench/attendance_import_bench.py --proposals          # + without FK constraints
-    BENCH_PROFILE=first|proposal …                                         # cProfile of that import
+    BENCH_PROFILE=first …                                                  # cProfile of the first import
 
 A throwaway database `ww_bench_attendance_import` on DATABASE_URL's server (created and dropped
 here). One project with BENCH_WORKERS (2,000) workers on its roster (imported through the roster
@@ -167,38 +166,6 @@ def run() -> None:
     job, seconds = imported(ImportJob.Kind.ATTENDANCE, data, "attendance.csv")
     assert job.rows_created == 0 and job.rows_unchanged == ROWS
     line("the same file again (all unchanged)", f"{ROWS / seconds:,.0f} rows/s", f"{seconds:.2f} s")
-    if "--proposals" in sys.argv:
-        proposal_without_foreign_keys(imported, data)
-        phase_line()
-
-
-def proposal_without_foreign_keys(imported, data: bytes) -> None:
-    """Proposal: no database foreign keys on payroll_attendance (`db_constraint=False` on
-    Attendance.project and .project_worker). Django's deferred FK constraints fire one trigger
-    per row and key at COMMIT; the import already checks that every project worker is on this
-    project's roster. Measured here by dropping the two constraints in the bench database."""
-    from django.db import connection
-
-    from wagewatch.payroll.models import ImportJob
-
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE payroll_attendance")
-        cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'payroll_attendance'::regclass AND contype = 'f'")
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'ALTER TABLE payroll_attendance DROP CONSTRAINT "{name}"')
-    if os.environ.get("BENCH_PROFILE") == "proposal":
-        import cProfile
-        import pstats
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-    job, seconds = imported(ImportJob.Kind.ATTENDANCE, data, "attendance.csv")
-    if os.environ.get("BENCH_PROFILE") == "proposal":
-        profiler.disable()
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
-    assert job.rows_created == ROWS
-    rate = ROWS / seconds
-    line("proposal: without FK constraints on attendance", f"{rate:,.0f} rows/s", f"{seconds:.2f} s; target >= {TARGET:,} rows/s", rate >= TARGET)
 
 
 if __name__ == "__main__":

@@ -126,6 +126,7 @@ def _worker_env(queue: str) -> dict[str, str]:
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         CELERY_TASK_DEFAULT_QUEUE=queue,
         WAGEWATCH_VAR_DIR=str(settings.VAR_DIR),
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
         SECRET_KEY=settings.SECRET_KEY,
         FIELD_ENCRYPTION_KEY=settings.FIELD_ENCRYPTION_KEY,
         FIELD_LOOKUP_KEY=settings.FIELD_LOOKUP_KEY,
@@ -165,8 +166,20 @@ class CeleryWorker:
             time.sleep(interval)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def media_root(tmp_path_factory):
+    """Files the tests store go to a directory of this test process: never the developer's
+    var/media, and never shared between xdist workers, whose databases hand out the same ids
+    (two workers writing payroll_imports/3.upload at once broke each other's imports)."""
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("media")
+    with override_settings(MEDIA_ROOT=root):
+        yield root
+
+
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory, media_root):
     """Start one worker for the session, after the test database exists; stop it before the
     test database is dropped (PostgreSQL refuses to drop a database with open connections)."""
     queue = f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}"

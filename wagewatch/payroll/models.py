@@ -114,9 +114,17 @@ class Attendance(models.Model):
         IN = 1, "进"
         OUT = 2, "出"
 
+    # No database foreign-key constraints on this table: PostgreSQL checks them one trigger per row
+    # per key at commit, which halved the import speed (bench/attendance_import_bench.py). Every
+    # row is checked against the project's roster by the import before it is written, and deletes
+    # cascade through Django as for any other model.
     id = models.BigAutoField(primary_key=True)
-    project = models.ForeignKey(Project, verbose_name="项目", on_delete=models.CASCADE, related_name="+", db_index=False)
-    project_worker = models.ForeignKey(ProjectWorker, verbose_name="项目工人", on_delete=models.CASCADE, related_name="+", db_index=False)
+    project = models.ForeignKey(
+        Project, verbose_name="项目", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    project_worker = models.ForeignKey(
+        ProjectWorker, verbose_name="项目工人", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     at = models.DateTimeField("考勤时间")
     direction = models.PositiveSmallIntegerField("方向", choices=Direction.choices)
     terminal = models.CharField("考勤设备", max_length=64, blank=True)
