@@ -189,7 +189,22 @@ def findings(*, project: Project, month: date | None = None) -> QuerySet:
 
 
 def warning_current(project: Project) -> PayrollWarning | None:
-    return PayrollWarning.objects.filter(project=project, active=True).select_related("case").order_by("-month").first()
+    """The latest active warning; `case_note` says why it has no case when the case-opening
+    rule is met but no case could be opened (a complaint needs a contact phone)."""
+    from .models import CaseOpeningRule
+    from .reconciliation.warnings import _past_rule, reporter_for
+
+    warning = PayrollWarning.objects.filter(project=project, active=True).select_related("case").order_by("-month").first()
+    if warning is None or warning.case_id:
+        return warning
+    rule = CaseOpeningRule.objects.order_by("pk").first()
+    if rule is None or not _past_rule(warning, rule):
+        warning.case_note = "未达到自动立案标准"
+    elif reporter_for(project) is None:
+        warning.case_note = "已达到自动立案标准,但辖区根治欠薪办未登记办公电话,未能自动立案:请在单位信息中登记电话(或设置 PAYROLL_RECONCILIATION_PHONE)后重新核对本月"
+    else:
+        warning.case_note = "已达到自动立案标准,尚未立案:见工资核对页面最近一次核对的说明"
+    return warning
 
 
 def warnings_for_enterprise(*, user, enterprise, limit: int = 50) -> QuerySet:
@@ -245,7 +260,7 @@ DETAIL_LABELS = {
     "without_wage_record": "无工资记录人数",
     "ratio": "比例",
 }
-DETAIL_HIDDEN = {"project_worker_ids", "id_digest"}
+DETAIL_HIDDEN = {"project_worker_ids", "id_digest", "subject_label"}  # the subject has its own column
 
 
 def finding_detail_pairs(detail) -> list[tuple[str, object]]:
