@@ -72,9 +72,16 @@ _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def register_payload_labels(keys: dict[str, str] | None = None, values: dict[str, str] | None = None) -> None:
-    """Add readable names of payload keys and of coded values; call from `AppConfig.ready()`."""
-    PAYLOAD_KEY_LABELS.update(keys or {})
-    VALUE_LABELS.update(values or {})
+    """Add readable names of payload keys and of coded values; call from `AppConfig.ready()`.
+    The names are shared by every timeline: an app may not rename what another app named (the
+    other app's timelines would change wording), so a clash stops the start-up."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    for table, new in ((PAYLOAD_KEY_LABELS, keys or {}), (VALUE_LABELS, values or {})):
+        clashes = {k: (table[k], v) for k, v in new.items() if k in table and table[k] != v}
+        if clashes:
+            raise ImproperlyConfigured(f"历史记录标签冲突(已有名称不能改): {clashes}")
+        table.update(new)
 
 
 def register_action_labels(labels: dict[str, str]) -> None:

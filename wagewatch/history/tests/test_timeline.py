@@ -1,5 +1,6 @@
 """Timeline partial with Chinese labels, the label registry, the tree-head page and the admin."""
 
+import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -123,3 +124,14 @@ def test_event_names_its_object_in_chinese(world):
     event = Event(object_type="registry.enterprise", object_id="7")
     assert event.object_label == "企业 #7"
     assert Event(object_type="nosuch.thing", object_id="1").object_label == "nosuch.thing #1"
+
+
+def test_an_app_may_not_rename_a_payload_label_another_app_gave():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wagewatch.history.labels import PAYLOAD_KEY_LABELS, register_payload_labels
+
+    with pytest.raises(ImproperlyConfigured, match="changes"):
+        register_payload_labels({"changes": "更改明细"})
+    assert PAYLOAD_KEY_LABELS["changes"] == "变更"
+    register_payload_labels({"changes": "变更"})  # the same name again is fine

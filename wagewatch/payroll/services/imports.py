@@ -40,7 +40,6 @@ PAYLOAD_KEY_LABELS = {
     "updated": "更新",
     "unchanged": "重复(未变)",
     "months": "涉及月份",
-    "changes": "更改明细",
     "rows_rejected": "有误行数",
 }
 PAYLOAD_VALUE_LABELS = {value: label for value, label in ImportJob.Kind.choices}
