@@ -3,7 +3,7 @@
 Counting every visible row costs more than the page itself once a ledger passes a hundred
 thousand cases, and a filter that matches few rows (two characters of a name, a street's overdue
 cases) makes the database read far to find each one. Nobody pages through fifty pages: they narrow
-the filters, or export the ledger (the export is not capped). So the count stops at CAP + 1: the
+the filters, or export the ledger (up to 100,000 rows at a time). So the count stops at CAP + 1: the
 page says "1,000+" and the page numbers end there. Totals by state, unit or street belong on the
 statistics pages, which aggregate."""
 
