@@ -322,6 +322,19 @@ class FindingRule(models.Model):
     def __str__(self) -> str:
         return self.get_kind_display()
 
+    @staticmethod
+    def _plain(value) -> str:
+        return "" if value is None else format(value.normalize(), "f")
+
+    @property
+    def threshold_text(self) -> str:
+        """The threshold as a person writes it: 1890, 0.1, 50000 (not 1890.0000)."""
+        return self._plain(self.threshold)
+
+    @property
+    def threshold_secondary_text(self) -> str:
+        return self._plain(self.threshold_secondary)
+
 
 class CaseOpeningRule(models.Model):
     """When a project-month's warning opens a case in the closed loop (one row, editable)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from wagewatch.core.calendar import SHANGHAI
@@ -24,6 +24,7 @@ from wagewatch.registry.models import Project
 from wagewatch.registry.selectors import project_scope_q
 
 from .models import (
+    LEVEL_RANK,
     Finding,
     GuaranteeDeposit,
     PayrollWarning,
@@ -122,7 +123,9 @@ def project_list(*, user, search: str = "", warning_level: str = "", under_full_
         qs = qs.filter(warning_level__isnull=True)
     elif warning_level:
         qs = qs.filter(warning_level=warning_level)
-    return qs.order_by("code", "pk")
+    # The worst first: red, orange, yellow, then projects without a warning.
+    rank = Case(*(When(warning_level=level, then=Value(n)) for level, n in LEVEL_RANK.items()), default=Value(0))
+    return qs.order_by(rank.desc(), "code", "pk")
 
 
 def project_get(*, user, pk) -> Project:

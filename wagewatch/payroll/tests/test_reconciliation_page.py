@@ -12,7 +12,10 @@ def test_office_edits_rules_and_starts_a_month(client, world, monkeypatch):
     client.force_login(world.users["office_staff"])
     url = reverse("payroll:reconciliation")
     page = client.get(url)
-    assert page.status_code == 200 and "少发工资" in page.content.decode()
+    text = page.content.decode()
+    assert page.status_code == 200 and "少发工资" in text
+    # Thresholds read as people write them, not as the four-decimal column holds them.
+    assert 'value="1890"' in text and 'value="0.1"' in text and 'value="300000"' in text and "1890.0000" not in text
     response = client.post(url, {"action": "rule", "kind": "low_average_pay", "enabled": "on", "level": "orange", "threshold": "2000"}, follow=True)
     assert "已保存" in response.content.decode()
     rule = FindingRule.objects.get(kind="low_average_pay")
