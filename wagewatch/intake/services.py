@@ -340,6 +340,15 @@ def _existing_by_external_id(channel: str, external_id: str) -> Complaint | None
     return Complaint.objects.select_related("case").filter(channel=channel, external_id=external_id).first()
 
 
+def _may_join(channel: str, c: _Clean, case: Case) -> bool:
+    """A reconciliation complaint is reported by the office, with the same phone for every
+    project, so "a complainant in common" says nothing: it repeats only an open case of the same
+    project (the same project's next red month), never another project of the same contractor."""
+    if channel != Channel.RECONCILIATION:
+        return True
+    return c.project is not None and case.project_id == c.project.pk
+
+
 def complaint_register(
     *,
     actor,
@@ -388,7 +397,7 @@ def complaint_register(
                 raise ValidationError({"link_to": [f"案件{case.number}已{case.get_state_display()},不能并入;请新立案"]})
             relation = Complaint.Relation.MERGED
         else:
-            repeat = next((d for d in duplicates if d.is_repeat), None)
+            repeat = next((d for d in duplicates if d.is_repeat and _may_join(channel, c, d.case)), None)
             if repeat is not None:
                 case = Case.objects.select_for_update().get(pk=repeat.case.pk)
                 relation = Complaint.Relation.REPEAT

@@ -116,3 +116,27 @@ def test_received_time_of_channel_drives_deadlines(world):
 def test_future_received_time_refused(world):
     with pytest.raises(ValidationError):
         register(world, received_at=timezone.now() + timedelta(days=1))
+
+
+def test_reconciliation_complaints_repeat_only_the_same_project(world):
+    """The office reports every reconciliation complaint with its own phone: two projects of one
+    contractor are two cases; the same project's next complaint joins its open case."""
+    contractor = world.enterprises["contractor_a"]
+    common = dict(complainant_name="区根治欠薪办", complainant_phone="13800000000", employer_name=contractor.name, employer_credit_code=contractor.credit_code)
+
+    def recon(project_key, external_id):
+        return complaint_register(
+            actor=None, channel=Channel.RECONCILIATION, external_id=external_id,
+            data=complaint_input(world, project_id=world.projects[project_key].pk, **common),
+        )
+
+    housing = recon("housing_b", "recon-P-B-001-202609")
+    road = recon("road_a", "recon-P-A-002-202609")
+    assert housing.case_created and road.case_created and housing.case != road.case
+    next_month = recon("housing_b", "recon-P-B-001-202610")
+    assert not next_month.case_created and next_month.case == housing.case
+    assert next_month.complaint.relation == Complaint.Relation.REPEAT
+    # A worker's own complaints keep intake's rule: same employer and the same person is a repeat.
+    first = register(world, complainant_phone="13900000009", project_id=world.projects["housing_b"].pk, employer_name=contractor.name, employer_credit_code=contractor.credit_code)
+    again = register(world, complainant_phone="13900000009", project_id=world.projects["road_a"].pk, employer_name=contractor.name, employer_credit_code=contractor.credit_code)
+    assert again.case == first.case

@@ -140,8 +140,13 @@ def test_warning_levels_and_one_case_per_red_project_month(month):
     assert warning.level == WarningLevel.RED and warning.active
     assert warning.case is not None
     complaint = Complaint.objects.get(channel=Channel.RECONCILIATION, external_id=f"recon-{warning.project.code}-202609")
-    # other red projects of the same contractor join its open case as repeat complaints (intake's rule)
     assert complaint.case_id == warning.case_id
+    # Every red project of the same contractor has a case of its own (the office reports them all,
+    # so the same reporter does not make them repeats of one another).
+    red = PayrollWarning.objects.filter(month=MONTH, level=WarningLevel.RED)
+    assert red.count() > 1 and all(w.case_id for w in red)
+    assert len({w.case_id for w in red}) == red.count()
+    assert all(w.case.project_id == w.project_id for w in red.select_related("case"))
     late = next(p for p in month.planted if p.kind == "late_payment")
     yellow = PayrollWarning.objects.get(project_id=late.project_id, month=MONTH)
     assert yellow.level == WarningLevel.YELLOW and yellow.case is None  # below the case-opening rule
