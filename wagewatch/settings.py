@@ -207,6 +207,7 @@ CELERY_BEAT_SCHEDULE = {
     "cases-deadline-sweep": {"task": "wagewatch.cases.tasks.deadline_sweep", "schedule": crontab(minute="*/5"), "options": {"expires": 240}},
     "cases-review-sample-monthly": {"task": "wagewatch.cases.tasks.review_sample_monthly", "schedule": crontab(minute=30, hour=1, day_of_month=1)},
     # Small projects overdue with their labour records after completion: chased at most weekly each.
+    "payroll-import-jobs-sweep": {"task": "wagewatch.payroll.tasks_imports.import_jobs_sweep", "schedule": 600.0},
     "payroll-chase-records-uploads": {"task": "wagewatch.payroll.tasks_obligations.chase_records_uploads", "schedule": crontab(minute=40, hour=8)},
     # Monthly reconciliation: on the 1st (the two months before) and the day after each project's pay day.
     "payroll-reconcile-monthly": {"task": "wagewatch.payroll.tasks.reconcile_monthly", "schedule": crontab(minute=10, hour=2, day_of_month=1)},

@@ -11,3 +11,11 @@ def import_process(job_id: int) -> str:
     from wagewatch.payroll.services.imports import import_job_process
 
     return import_job_process(job_id).status
+
+
+@shared_task(name="wagewatch.payroll.tasks_imports.import_jobs_sweep", ignore_result=True)
+def import_jobs_sweep() -> dict[str, int]:
+    """Every 10 minutes (settings.CELERY_BEAT_SCHEDULE): re-send lost jobs, end interrupted ones."""
+    from wagewatch.payroll.services.imports import import_jobs_sweep as sweep
+
+    return sweep()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 ACTION_LABELS = {
     "payroll.import": "导入工资数据",
     "payroll.import_rejected": "工资数据导入被退回",
+    "payroll.import_interrupted": "工资数据导入中断",
 }
 PAYLOAD_KEY_LABELS = {
     "created": "新增",
@@ -119,6 +121,37 @@ def import_job_process(job_id: int) -> ImportJob:
         # place); anything else is deleted once processed.
         if ImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first() != ImportJob.Status.REJECTED:
             path.unlink(missing_ok=True)
+
+
+RESEND_QUEUED_AFTER = timedelta(minutes=10)
+RUNNING_AT_MOST = timedelta(hours=1)
+
+
+def import_jobs_sweep(*, now=None) -> dict[str, int]:
+    """Nothing stays silent: a job still queued after RESEND_QUEUED_AFTER (its message lost with a
+    broker restart) is sent again — processing claims a job once, so a second message is harmless;
+    a job "running" past RUNNING_AT_MOST lost its worker process mid-way. Its transaction was
+    rolled back with the process, so nothing of the file was written: it is marked interrupted,
+    with an event, and the page tells the uploader to upload it again."""
+    now = now or timezone.now()
+    resent = 0
+    for pk in ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=now - RESEND_QUEUED_AFTER).values_list("pk", flat=True):
+        _enqueue(pk)
+        resent += 1
+    interrupted = 0
+    stale = ImportJob.objects.filter(status=ImportJob.Status.RUNNING, created_at__lt=now - RUNNING_AT_MOST).select_related("project", "created_by")
+    for job in stale:
+        with transaction.atomic():
+            claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+                status=ImportJob.Status.FAILED,
+                error="处理中断:后台任务在处理过程中停止,本文件没有任何数据写入,请重新上传",
+                finished_at=now,
+            )
+            if claimed:
+                _event(job, "payroll.import_interrupted", {"started": job.created_at.isoformat()})
+                interrupted += 1
+        upload_path(job).unlink(missing_ok=True)
+    return {"resent": resent, "interrupted": interrupted}
 
 
 def import_rows_push(*, actor, project, kind: str, rows, source: str = "api") -> ImportJob:
