@@ -18,6 +18,7 @@ wait on a case a person is changing; such a row is simply picked up by the next 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -111,6 +112,15 @@ class Recipients:
 # ---------------------------------------------------------------- claiming rows
 
 
+LOCK_WAIT_SECONDS = 30.0
+LOCK_WAIT_STEP = 0.1
+
+
+def _skip_locked() -> bool:
+    features = connection.features
+    return bool(features.has_select_for_update and features.has_select_for_update_skip_locked)
+
+
 def _claim(qs: QuerySet, size: int, skip: set[int]) -> list[CaseDeadline]:
     if skip:
         qs = qs.exclude(pk__in=skip)
@@ -123,27 +133,42 @@ def _claim(qs: QuerySet, size: int, skip: set[int]) -> list[CaseDeadline]:
 
 def _run(qs: QuerySet, handle: Callable[[CaseDeadline], bool], *, chunk_size: int, result: SweepResult, after_chunk=None) -> int:
     """Claim chunks of `qs` until none is left; `handle` one row at a time in a savepoint (a row
-    that fails is logged and left for the next run, the others go on). Returns rows handled."""
+    that fails is logged and left for the next run, the others go on). Returns rows handled.
+
+    When nothing can be claimed but rows still match, another sweep holds their case (say, its
+    escalation pass, which locks cases this pass needs): wait for it to commit and claim them
+    then, instead of leaving them to the next run. Rows another sweep handles stop matching when
+    it commits, so the wait ends."""
     done = 0
     skip: set[int] = set()
+    waited = 0.0
     while True:
         with transaction.atomic():
             rows = _claim(qs, chunk_size, skip)
-            if not rows:
-                return done
-            handled = []
-            for row in rows:
-                try:
-                    with transaction.atomic():
-                        if handle(row):
-                            handled.append(row)
-                except Exception:
-                    logger.exception("期限 %s(案件%s)处理失败,下次再试", row.pk, row.case.number)
-                    result.failed += 1
-                    skip.add(row.pk)
-            if after_chunk is not None and handled:
-                after_chunk(handled)
-            done += len(handled)
+            if rows:
+                done += _handle_chunk(rows, handle, result, skip, after_chunk)
+                continue
+            held_elsewhere = _skip_locked() and waited < LOCK_WAIT_SECONDS and qs.exclude(pk__in=skip).exists()
+        if not held_elsewhere:
+            return done
+        time.sleep(LOCK_WAIT_STEP)
+        waited += LOCK_WAIT_STEP
+
+
+def _handle_chunk(rows, handle, result: SweepResult, skip: set[int], after_chunk) -> int:
+    handled = []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                if handle(row):
+                    handled.append(row)
+        except Exception:
+            logger.exception("期限 %s(案件%s)处理失败,下次再试", row.pk, row.case.number)
+            result.failed += 1
+            skip.add(row.pk)
+    if after_chunk is not None and handled:
+        after_chunk(handled)
+    return len(handled)
 
 
 # ---------------------------------------------------------------- the three passes

@@ -332,3 +332,37 @@ def test_a_worker_runs_the_sweep(world, celery_worker):
     celery_worker.wait_for(lambda: CaseDeadline.objects.filter(pk=respond.pk, overdue_at__isnull=False).exists(), timeout=60)
     celery_worker.wait_for(lambda: events(case, "case.deadline_overdue").filter(payload__contains='"respond"').exists(), timeout=30)
     assert events(case, "case.deadline_overdue").filter(payload__contains='"respond"').count() == 1
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_a_case_held_by_another_transaction_is_waited_for_not_left_to_the_next_run(world):
+    """The sweep claims rows with SKIP LOCKED. A case locked elsewhere (another sweep's escalation
+    pass, an officer's transition) made the overdue pass finish without its deadlines, which then
+    waited five minutes for the next run. Now the pass waits for the lock and flags them."""
+    from wagewatch.cases.models import Case
+
+    case = dispatch(world, phone_case(world))
+    now = at(12, 9)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                Case.objects.select_for_update().get(pk=case.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(timeout=10)
+    threading.Timer(1.0, release.set).start()  # the other transaction commits a second later
+    result = deadline_sweep(now=now)
+    holder.join(timeout=30)
+    flagged = CaseDeadline.objects.filter(case=case, status="open", overdue_at__isnull=False).count()
+    assert flagged == CaseDeadline.objects.filter(case=case, status="open").count() > 0
+    assert result.overdue == flagged
