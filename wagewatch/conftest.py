@@ -74,6 +74,22 @@ def _sequences_past_loaded_rows(connection):
             cursor.execute(sql)
 
 
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium (wagewatch.testing.browser). Playwright's sync API runs an event
+    loop in this thread; the Django calls the tests make between page actions are ordinary
+    synchronous ones."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    from wagewatch.testing.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def static_root_exists():
     """WhiteNoise warns on every request when STATIC_ROOT is missing (it is made by

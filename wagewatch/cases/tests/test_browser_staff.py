@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,32 +16,15 @@ from wagewatch.cases.models import Case, CaseState
 from wagewatch.history.models import Event
 from wagewatch.intake.models import Channel
 from wagewatch.intake.services import complaint_register
+from wagewatch.testing.browser import needs_chromium
 from wagewatch.testing.cases import PNG_BYTES, complaint_input
 from wagewatch.testing.world import PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium 未安装"),
+    needs_chromium,
 ]
 SHOTS = Path(os.environ.get("STAFF_SHOTS") or "/tmp/shots_staff")
-
-
-@pytest.fixture
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the Django calls the tests make
-    # between page actions are ordinary synchronous ones.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield instance
-        instance.close()
 
 
 def sign_in(page, base, username, password=PASSWORD):

@@ -4,8 +4,6 @@ Screenshots land in var/screenshots/ for a human to look at."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from io import BytesIO
 from pathlib import Path
 
@@ -14,31 +12,14 @@ from django.conf import settings
 from openpyxl import load_workbook
 
 from wagewatch.registry import services as registry_services
+from wagewatch.testing.browser import needs_chromium
 from wagewatch.testing.world import PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium 未安装"),
+    needs_chromium,
 ]
 SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-
-
-@pytest.fixture
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the Django calls the tests make
-    # between page actions are ordinary synchronous ones.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield instance
-        instance.close()
 
 
 def sign_in(page, base, username, password=PASSWORD):

@@ -6,8 +6,6 @@ read. Screenshots land in /tmp/shots_worker/ for a human to look at."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,33 +18,16 @@ from wagewatch.intake import views_worker
 from wagewatch.intake.models import Complaint, Evidence
 from wagewatch.notify import clock
 from wagewatch.notify.testing import last_sms_code, memory_sms
+from wagewatch.testing.browser import needs_chromium
 from wagewatch.testing.cases import PNG_BYTES
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium 未安装"),
+    needs_chromium,
 ]
 SHOTS = Path("/tmp/shots_worker")
 PHONE = "13812345678"
 PHONE_SIZE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-
-
-@pytest.fixture
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the Django calls the test makes
-    # between page actions are ordinary synchronous ones.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

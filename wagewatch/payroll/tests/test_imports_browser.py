@@ -5,8 +5,6 @@ imports whole."""
 from __future__ import annotations
 
 import io
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,32 +13,17 @@ from openpyxl import load_workbook
 
 from wagewatch.payroll.models import Attendance, ImportJob
 from wagewatch.payroll.services.imports import import_rows_push
+from wagewatch.testing.browser import needs_chromium
 from wagewatch.testing.world import PASSWORD
 
 from .test_imports import ROSTER, attendance_rows, csv_bytes, id_number
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.jobs,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium 未安装"),
+    needs_chromium,
 ]
 SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-
-
-@pytest.fixture
-def browser():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield instance
-        instance.close()
 
 
 def test_labour_manager_uploads_sees_rejected_rows_fixes_and_imports(world, live_server, browser, celery_worker):

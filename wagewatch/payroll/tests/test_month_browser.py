@@ -4,8 +4,6 @@ imported it and reconciled the month — the project page shows the findings."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -14,32 +12,17 @@ from django.conf import settings
 
 from wagewatch.payroll.models import Attendance, Finding, FindingKind, PayrollWarning
 from wagewatch.payroll.services.imports import import_rows_push
+from wagewatch.testing.browser import needs_chromium
 from wagewatch.testing.world import PASSWORD
 
 from .test_imports import ATTENDANCE_HEADER, ROSTER, csv_bytes, id_number
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.jobs,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium 未安装"),
+    needs_chromium,
 ]
 SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-
-
-@pytest.fixture
-def browser():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield instance
-        instance.close()
 
 
 def october_punches() -> list[list[str]]:

@@ -4,22 +4,22 @@ Screenshots land in var/screenshots/."""
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import pytest
 
-from wagewatch.core.tests.test_browser import CHROMIUM, SHOTS, browser, sign_in  # noqa: F401  (fixture)
+from wagewatch.core.tests.test_browser import SHOTS, sign_in
+from wagewatch.testing.browser import needs_chromium
 
 from .roster_factories import enter, id_number, punch
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium 未安装"),
+    needs_chromium,
 ]
 
 
-def test_labour_manager_keeps_the_roster_on_a_phone(world, live_server, browser):  # noqa: F811
+def test_labour_manager_keeps_the_roster_on_a_phone(world, live_server, browser):
     housing = world.projects["housing_b"]
     first = enter(world, housing, 1)
     punch(first, date(2026, 3, 2))

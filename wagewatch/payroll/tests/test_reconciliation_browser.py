@@ -3,8 +3,6 @@ labour manager sees the findings of a reconciled month on his project page."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -14,23 +12,11 @@ from django.conf import settings
 from wagewatch.payroll import synthetic
 from wagewatch.payroll.models import FindingRule
 from wagewatch.payroll.reconciliation import reconcile
+from wagewatch.testing.browser import needs_chromium
 from wagewatch.testing.world import PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium 未安装")]
+pytestmark = [pytest.mark.browser, needs_chromium]
 SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-
-
-@pytest.fixture
-def browser():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield instance
-        instance.close()
 
 
 def sign_in(page, base, username):

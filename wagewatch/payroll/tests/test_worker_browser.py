@@ -7,8 +7,6 @@ read. Screenshots land in /tmp/shots_worker_pay/ for a human to look at."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,31 +15,16 @@ from wagewatch.core.models import Organisation
 from wagewatch.intake.models import Channel, Complaint
 from wagewatch.notify.testing import last_sms_code, memory_sms
 from wagewatch.payroll.models import PayMonthConfirmation
+from wagewatch.testing.browser import needs_chromium
 
 from .test_worker_pay import PHONE_A, build_pay_world
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium 未安装"),
+    needs_chromium,
 ]
 SHOTS = Path("/tmp/shots_worker_pay")
 PHONE_SIZE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-
-
-@pytest.fixture
-def browser():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
