@@ -124,9 +124,8 @@ def _skip_locked() -> bool:
 def _claim(qs: QuerySet, size: int, skip: set[int]) -> list[CaseDeadline]:
     if skip:
         qs = qs.exclude(pk__in=skip)
-    features = connection.features
-    if features.has_select_for_update and features.has_select_for_update_skip_locked:
-        of = ("self", "case") if features.has_select_for_update_of else ()
+    if _skip_locked():
+        of = ("self", "case") if connection.features.has_select_for_update_of else ()
         qs = qs.select_for_update(skip_locked=True, of=of)
     return list(qs.select_related("case", "case__lead_organisation", "case__major_leader")[:size])
 

@@ -195,13 +195,13 @@ def warning_current(project: Project) -> PayrollWarning | None:
     """The latest active warning; `case_note` says why it has no case when the case-opening
     rule is met but no case could be opened (a complaint needs a contact phone)."""
     from .models import CaseOpeningRule
-    from .reconciliation.warnings import _past_rule, reporter_for
+    from .reconciliation.warnings import case_rule_met, reporter_for
 
     warning = PayrollWarning.objects.filter(project=project, active=True).select_related("case").order_by("-month").first()
     if warning is None or warning.case_id:
         return warning
     rule = CaseOpeningRule.objects.order_by("pk").first()
-    if rule is None or not _past_rule(warning, rule):
+    if rule is None or not case_rule_met(warning, rule):
         warning.case_note = "未达到自动立案标准"
     elif reporter_for(project) is None:
         warning.case_note = "已达到自动立案标准,但辖区根治欠薪办未登记办公电话,未能自动立案:请在单位信息中登记电话(或设置 PAYROLL_RECONCILIATION_PHONE)后重新核对本月"

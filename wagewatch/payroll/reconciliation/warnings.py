@@ -97,7 +97,8 @@ def warnings_refresh(*, actor, month: date, project_ids: list[int]) -> list[str]
     return cases_open_due(actor=actor, month=month, project_ids=[w.project_id for w in warnings])
 
 
-def _past_rule(warning: PayrollWarning, rule: CaseOpeningRule) -> bool:
+def case_rule_met(warning: PayrollWarning, rule: CaseOpeningRule) -> bool:
+    """Whether the warning passes the case-opening rule (level, shortfall total or workers)."""
     return (
         LEVEL_RANK[warning.level] >= LEVEL_RANK[rule.min_level]
         or (rule.min_shortfall_total and warning.shortfall_total >= rule.min_shortfall_total)
@@ -136,7 +137,7 @@ def cases_open_due(*, actor, month: date, project_ids: list[int]) -> list[str]:
         )
     month_end = next_month(month).toordinal() - 1
     for warning in candidates:
-        if not _past_rule(warning, rule):
+        if not case_rule_met(warning, rule):
             continue
         project = warning.project
         reporter = reporter_for(project)
@@ -175,4 +176,4 @@ def cases_open_due(*, actor, month: date, project_ids: list[int]) -> list[str]:
     return notes
 
 
-__all__ = ["warnings_refresh", "cases_open_due", "reporter_for", "WarningLevel"]
+__all__ = ["warnings_refresh", "cases_open_due", "case_rule_met", "reporter_for", "WarningLevel"]
