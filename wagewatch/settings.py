@@ -138,9 +138,19 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
-# Login protection: lock an account after this many failures within the window.
-LOGIN_MAX_FAILURES = int(env("LOGIN_MAX_FAILURES") or 5)
-LOGIN_LOCKOUT_MINUTES = int(env("LOGIN_LOCKOUT_MINUTES") or 15)
+# Sign-in throttling (core/login_throttle.py): growing delays, never a lock anyone can set.
+# Within LOGIN_THROTTLE_WINDOW_MINUTES: one name from one address gets LOGIN_FREE_FAILURES failures,
+# then waits 2, 4, 8 … s (up to LOGIN_MAX_DELAY_SECONDS); one address failing under more than
+# LOGIN_ADDRESS_MAX_NAMES names or more than LOGIN_ADDRESS_FREE_FAILURES times waits 1, 2, 4 … min;
+# one name failing from every address more than LOGIN_ACCOUNT_FREE_FAILURES times waits up to
+# LOGIN_ACCOUNT_MAX_DELAY_SECONDS per try (short, so a distributed attack cannot lock the user out).
+LOGIN_THROTTLE_WINDOW_MINUTES = int(env("LOGIN_THROTTLE_WINDOW_MINUTES") or 15)
+LOGIN_FREE_FAILURES = int(env("LOGIN_FREE_FAILURES") or 5)
+LOGIN_MAX_DELAY_SECONDS = int(env("LOGIN_MAX_DELAY_SECONDS") or 900)
+LOGIN_ADDRESS_MAX_NAMES = int(env("LOGIN_ADDRESS_MAX_NAMES") or 10)
+LOGIN_ADDRESS_FREE_FAILURES = int(env("LOGIN_ADDRESS_FREE_FAILURES") or 30)
+LOGIN_ACCOUNT_FREE_FAILURES = int(env("LOGIN_ACCOUNT_FREE_FAILURES") or 20)
+LOGIN_ACCOUNT_MAX_DELAY_SECONDS = int(env("LOGIN_ACCOUNT_MAX_DELAY_SECONDS") or 60)
 # Sessions end after this many idle minutes and when the browser closes.
 SESSION_IDLE_MINUTES = int(env("SESSION_IDLE_MINUTES") or 30)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -203,6 +213,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "notify-worker-messages-resend": {"task": "wagewatch.notify.tasks.worker_messages_resend", "schedule": crontab(minute="*/5")},
     "notify-purge": {"task": "wagewatch.notify.tasks.notify_purge", "schedule": crontab(hour=3, minute=17)},
+    "core-login-throttle-purge": {"task": "wagewatch.core.tasks.login_throttle_purge", "schedule": crontab(hour=3, minute=27)},
     # Reminders, overdue flags and escalations by rule; a stopped worker does not come back to a pile.
     "cases-deadline-sweep": {"task": "wagewatch.cases.tasks.deadline_sweep", "schedule": crontab(minute="*/5"), "options": {"expires": 240}},
     "cases-review-sample-monthly": {"task": "wagewatch.cases.tasks.review_sample_monthly", "schedule": crontab(minute=30, hour=1, day_of_month=1)},

@@ -1,7 +1,7 @@
 """Django admin for administrators only: territories, organisations, users and API tokens.
 
 Only the administrator role reaches /admin/ (others get the Chinese 403 page), sign-in goes
-through the platform's own login page (with its lockout), and every save, delete and token
+through the platform's own login page (with its throttling), and every save, delete and token
 revocation made here is recorded in the history in the same transaction."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _has_permission(request) -> bool:
 
 
 def _login(request, extra_context=None):
-    """Admin sign-in is the platform's login page, so the lockout applies here too."""
+    """Admin sign-in is the platform's login page, so its throttling applies here too."""
     next_url = request.GET.get("next") or reverse("admin:index")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         next_url = reverse("admin:index")
@@ -111,7 +111,9 @@ class UserAdmin(HistoryAdminMixin, DjangoUserAdmin):
     list_select_related = ["organisation", "territory"]
     autocomplete_fields = ["organisation", "territory"]
     ordering = ["username"]
-    readonly_fields = ["last_login", "date_joined", "password_changed_at", "failed_logins", "locked_until"]
+    # locked_until is the one way to lock an account: an administrator sets it here (recorded);
+    # failed passwords only slow the next attempt (core/login_throttle.py), they never lock.
+    readonly_fields = ["last_login", "date_joined", "password_changed_at", "failed_logins"]
     actions = ["unlock_users"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -134,7 +136,7 @@ class UserAdmin(HistoryAdminMixin, DjangoUserAdmin):
         from .services import user_unlock
 
         count = 0
-        for user in queryset.filter(locked_until__isnull=False):
+        for user in queryset:
             user_unlock(actor=request.user, user=user)
             count += 1
         self.message_user(request, f"已解锁 {count} 个用户", messages.SUCCESS)

@@ -5,3 +5,12 @@ class CoreConfig(AppConfig):
     name = "wagewatch.core"
     label = "core"
     verbose_name = "组织与人员"
+
+    def ready(self):
+        from wagewatch.history.labels import register_action_labels, register_payload_labels
+
+        register_action_labels({"user.login_throttled": "登录受限(多次密码错误)"})
+        register_payload_labels(
+            {"limited_by": "限制范围", "wait_seconds": "等待秒数", "throttles_cleared": "解除的登录限制"},
+            {"one_address": "同一来源地址", "all_addresses": "所有来源地址"},
+        )

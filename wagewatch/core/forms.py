@@ -2,42 +2,63 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils import timezone
 
-from .models import User
+from . import login_throttle
+from .models import Role, User
 from .passwords import validate_password
 from .services import user_is_locked, user_lock_expire, user_login_failed, user_login_succeeded, user_password_change
 
 
-class LockoutAuthenticationForm(AuthenticationForm):
-    """Login that locks the account after repeated failures (LOGIN_MAX_FAILURES)."""
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Sign-in slowed by growing delays per name, per address and per name-and-address
+    (`login_throttle`), with one answer whether or not the name exists. Nothing an outsider types
+    can lock an account. What only the account's owner may learn (locked by an administrator, an
+    interface-only account) is said only after the right password."""
 
     error_messages = {
-        "invalid_login": "用户名或密码错误。连续输错多次账户将被临时锁定。",
+        "invalid_login": "用户名或密码错误。",
         "inactive": "该账户已停用,请联系系统管理员。",
-        "locked": "该账户因多次密码错误已被锁定,请于 %(until)s 后再试,或联系系统管理员解锁。",
+        "locked": "该账户已被系统管理员锁定至 %(until)s,请联系系统管理员。",
+        "api_only": "数据接口用户只能通过接口令牌调用接口,不能登录页面。",
     }
 
-    def _locked_error(self, account: User) -> forms.ValidationError:
-        until = timezone.localtime(account.locked_until).strftime("%H:%M")
-        return forms.ValidationError(self.error_messages["locked"], code="locked", params={"until": until})
+    def _address(self) -> str:
+        from wagewatch.notify.ratelimit import client_ip
+
+        return client_ip(self.request) if self.request is not None else ""
 
     def clean(self):
         username = self.cleaned_data.get("username")
-        account = User.objects.filter(username=username).first() if username else None
-        if account is not None and user_is_locked(account):
-            raise self._locked_error(account)
-        if account is not None and account.locked_until is not None:
-            # The lock ran out: lift it now so the history shows when it ended.
-            account = user_lock_expire(user=account)
+        password = self.cleaned_data.get("password")
+        if not (username and password):
+            return super().clean()
+        address = self._address()
+        wait = login_throttle.wait_seconds(username, address)
+        if wait:
+            login_throttle.refusal_record(username=username, address=address, wait=wait)
+            raise forms.ValidationError(login_throttle.wait_message(wait), code="throttled")
         try:
             cleaned = super().clean()
-        except forms.ValidationError:
-            if account is not None:
-                account = user_login_failed(user=account)
-                if user_is_locked(account):
-                    raise self._locked_error(account) from None
+        except forms.ValidationError as error:
+            if getattr(error, "code", None) == "invalid_login" or self.user_cache is None:
+                login_throttle.failure_record(username=username, address=address)
+                account = User.objects.filter(username=username).first()
+                if account is not None:
+                    user_login_failed(user=account)
             raise
+        login_throttle.success_record(username=username, address=address)
         user_login_succeeded(user=self.get_user())
         return cleaned
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user_is_locked(user):
+            until = timezone.localtime(user.locked_until).strftime("%Y-%m-%d %H:%M")
+            raise forms.ValidationError(self.error_messages["locked"], code="locked", params={"until": until})
+        if user.role == Role.DATA_PROVIDER:
+            raise forms.ValidationError(self.error_messages["api_only"], code="api_only")
+        if user.locked_until is not None:
+            # The administrator's lock ran out: lift it now so the history shows when it ended.
+            user_lock_expire(user=user)
 
 
 class UserPasswordChangeForm(PasswordChangeForm):

@@ -174,6 +174,28 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user})"
 
 
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted for one key within a sliding window, and the time before which the
+    next attempt is refused (see `core/login_throttle.py`). Keys hold digests, never a typed name
+    or an address in clear: `acct:<name>` (one account from every address), `pair:<address>:<name>`
+    (one account from one address), `addr:<address>` (one address, every name)."""
+
+    key = models.CharField("键", max_length=200, unique=True)
+    address = models.CharField("地址摘要", max_length=64, blank=True, db_index=True)
+    account = models.CharField("用户名摘要", max_length=64, blank=True, db_index=True)
+    failures = models.PositiveIntegerField("失败次数", default=0)
+    window_start = models.DateTimeField("窗口起点")
+    last_failure_at = models.DateTimeField("最近失败", db_index=True)
+    blocked_until = models.DateTimeField("限制至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "登录限制"
+        verbose_name_plural = "登录限制"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"
+
+
 # --- Working-day calendar and time limits (owned by the calendar feature) ---
 
 

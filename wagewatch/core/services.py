@@ -3,10 +3,8 @@ its history event in that same transaction."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from wagewatch.history.services import event_append
@@ -82,21 +80,16 @@ def user_is_locked(user: User) -> bool:
 
 @transaction.atomic
 def user_login_failed(*, user: User) -> User:
-    user = User.objects.select_for_update().get(pk=user.pk)
-    user.failed_logins += 1
-    payload = {"failed_logins": user.failed_logins}
-    if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
-        user.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-        user.failed_logins = 0
-        payload["locked_until"] = user.locked_until
-        event_append(actor=None, action="user.locked", obj=user, payload=payload)
-    user.save(update_fields=["failed_logins", "locked_until"])
+    """Count a failed sign-in on the account (shown to administrators). It locks nothing: the
+    delays are `login_throttle`'s, so no one can lock someone else out by typing wrong passwords."""
+    User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+    user.refresh_from_db(fields=["failed_logins"])
     return user
 
 
 @transaction.atomic
 def user_login_succeeded(*, user: User) -> None:
-    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+    User.objects.filter(pk=user.pk).update(failed_logins=0)
 
 
 @transaction.atomic
@@ -121,8 +114,10 @@ def user_unlock(*, actor, user: User) -> User:
 
     if actor is not None and not may_unlock(actor):
         raise PermissionDenied("只有系统管理员或清欠办领导可以解锁账户")
+    from .login_throttle import account_clear
+
     user = User.objects.select_for_update().get(pk=user.pk)
-    payload = {"reason": "manual", "locked_until": user.locked_until}
+    payload = {"reason": "manual", "locked_until": user.locked_until, "throttles_cleared": account_clear(username=user.username)}
     user.failed_logins = 0
     user.locked_until = None
     user.save(update_fields=["failed_logins", "locked_until"])

@@ -13,3 +13,11 @@ def ping(marker: str | None = None) -> str:
     if marker:
         Path(marker).touch()
     return "pong"
+
+
+@shared_task(name="wagewatch.core.tasks.login_throttle_purge")
+def login_throttle_purge() -> int:
+    """Delete sign-in throttle rows whose window and delay ran out."""
+    from .login_throttle import purge
+
+    return purge()

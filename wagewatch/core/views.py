@@ -24,6 +24,7 @@ from wagewatch.history.selectors import timeline_for
 from . import selectors
 from .export import xlsx_response
 from .forms import UserPasswordChangeForm
+from .login_throttle import account_wait_seconds
 from .models import Organisation, Role, Territory
 from .passwords import password_rules
 from .protected import PHONE, mask
@@ -75,15 +76,14 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_form_class(self):
-        from .forms import LockoutAuthenticationForm
+        from .forms import ThrottledAuthenticationForm
 
-        return LockoutAuthenticationForm
+        return ThrottledAuthenticationForm
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            max_failures=settings.LOGIN_MAX_FAILURES,
-            lockout_minutes=settings.LOGIN_LOCKOUT_MINUTES,
+            free_failures=settings.LOGIN_FREE_FAILURES,
             idle_minutes=settings.SESSION_IDLE_MINUTES,
         )
         return context
@@ -400,6 +400,7 @@ def user_detail(request, pk: int):
             "target": target,
             "phone_masked": mask(PHONE, target.phone),
             "locked": user_is_locked(target),
+            "throttle_minutes": -(-account_wait_seconds(target.username) // 60),
             "may_unlock": selectors.may_unlock(viewer),
             "organisation_visible": bool(
                 target.organisation_id and selectors.organisation_list(user=viewer).filter(pk=target.organisation_id).exists()
