@@ -36,6 +36,7 @@ from wagewatch.core.protected import ID_NUMBER, PHONE, mask
 from wagewatch.history.selectors import timeline_for
 
 from . import selectors, services
+from .labels import state_label_for
 from .lifecycle import TRANSITIONS, actions_from
 from .models import Callback, Case, CaseDeadline, CaseState
 
@@ -132,8 +133,10 @@ class CaseListOut(CaseFields):
     """One row of the ledger (built from a Case)."""
 
     @staticmethod
-    def resolve_state_label(obj) -> str:
-        return obj.get_state_display()
+    def resolve_state_label(obj, context) -> str:
+        # In the viewer's words: the lead unit reads a dispatched case as "待签收".
+        request = (context or {}).get("request")
+        return state_label_for(obj, getattr(request, "user", None))
 
     @staticmethod
     def resolve_channel_label(obj) -> str:
@@ -261,6 +264,7 @@ def case_detail(user, case: Case) -> dict:
     now = timezone.now()
     data = CaseListOut.from_orm(case).model_dump(mode="json")
     data.update(
+        state_label=state_label_for(case, user),
         industry_label=case.get_industry_display(),
         employer_credit_code=case.employer_credit_code,
         project_code=case.project.code if case.project_id else "",

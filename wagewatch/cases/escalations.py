@@ -115,10 +115,19 @@ def case_link(case: Case) -> str:
         return ""
 
 
-def notify_about_case(*, case: Case, title: str, body: str = "", organisation=None, user=None, kind: str = "escalation") -> None:
+def notify_about_case(
+    *, case: Case, title: str, body: str = "", organisation=None, user=None, kind: str = "escalation", subject: str = ""
+) -> None:
     from wagewatch.notify.services import notification_create
 
-    notification_create(organisation=organisation, user=user, title=title, body=body, link=case_link(case), case_number=case.number, kind=kind)
+    notification_create(
+        organisation=organisation, user=user, title=title, body=body, link=case_link(case), case_number=case.number, kind=kind, subject=subject
+    )
+
+
+def approval_subject(escalation: Escalation) -> str:
+    """The subject of the notices asking for a decision on `escalation` (closed when decided)."""
+    return f"escalation:{escalation.pk}"
 
 
 def office_leaders(office: Organisation | None) -> list[User]:
@@ -394,10 +403,11 @@ def _notify_opened(case: Case, escalation: Escalation, actor) -> None:
         office = escalation.organisation or office_for(case)
         body = f"提请垫付{escalation.amount:,.2f}元、{escalation.worker_count}人。理由:{escalation.reason}"
         leaders = office_leaders(office)
+        subject = approval_subject(escalation)
         for leader in leaders:
-            notify_about_case(case=case, user=leader, title=f"案件{case.number}提请应急周转金垫付,待您审批", body=body)
+            notify_about_case(case=case, user=leader, title=f"案件{case.number}提请应急周转金垫付,待您审批", body=body, subject=subject)
         if office is not None and not leaders:
-            notify_about_case(case=case, organisation=office, title=f"案件{case.number}提请应急周转金垫付,待领导审批", body=body)
+            notify_about_case(case=case, organisation=office, title=f"案件{case.number}提请应急周转金垫付,待领导审批", body=body, subject=subject)
         return
     org = escalation.organisation
     if org is None or (_is_user(actor) and actor.organisation_id == org.pk):
@@ -444,6 +454,10 @@ def escalation_approve(*, actor, escalation: Escalation, approved: bool, note: s
             escalation.status, escalation.closed_at, escalation.closed_by = Status.REJECTED, now, actor
             escalation.save(update_fields=["status", "closed_at", "closed_by", "approval_note"])
             event_append(actor=actor, action="case.escalation_rejected", obj=case, payload=_payload(escalation, note=note))
+        # Decided: the "待您审批" notices of every leader asked are done, not left unread.
+        from wagewatch.notify.services import notifications_close_subject
+
+        notifications_close_subject(subject=approval_subject(escalation))
         if escalation.opened_by_id and escalation.opened_by_id != actor.pk:
             verdict = "已批准" if approved else "未批准"
             notify_about_case(case=case, user=escalation.opened_by, title=f"案件{case.number}的垫付申请{verdict}", body=note)

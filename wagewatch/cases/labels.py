@@ -112,3 +112,29 @@ def value_labels() -> dict[str, str]:
     labels.update({c.value: c.label for c in Channel})
     labels.update({k.value: k.label for k in DeadlineKind if k.value not in labels})
     return labels
+
+
+# A dispatched case waits for its lead unit to sign: the office reads "已转办" (it has handed the
+# case on), the lead unit "待签收" (its move), an assisting unit "待牵头单位签收".
+DISPATCHED_LABEL_FOR_LEAD = "待签收"
+DISPATCHED_LABEL_FOR_OTHERS = "待牵头单位签收"
+
+
+def state_label_for(case, user) -> str:
+    """The state of `case` in the words of the person looking at it."""
+    from wagewatch.core.models import Role
+
+    from .models import CaseState
+
+    label = CaseState(case.state).label if case.state in CaseState.values else case.state
+    if case.state != CaseState.DISPATCHED or user is None or not getattr(user, "is_authenticated", False):
+        return label
+    from .services import OFFICE_ROLES
+
+    if user.role in OFFICE_ROLES or user.role == Role.GRID_WORKER:
+        return label
+    if user.organisation_id and user.organisation_id == case.lead_organisation_id:
+        return DISPATCHED_LABEL_FOR_LEAD
+    if user.organisation_id:
+        return DISPATCHED_LABEL_FOR_OTHERS
+    return label

@@ -197,6 +197,19 @@ class Case(models.Model):
         return self.number
 
     @property
+    def employer_display_name(self) -> str:
+        """The employer as registered (the registry's name), with what the complaint typed in
+        brackets when it differs: "益民食品有限公司(投诉填写:益民食品)". Documents and notices
+        print this, never the typed name alone, once the case is linked to a registered enterprise."""
+        typed = (self.employer_name or "").strip()
+        registered = (self.employer.name or "").strip() if self.employer_id and self.employer else ""
+        if not registered:
+            return typed
+        if not typed or typed == registered:
+            return registered
+        return f"{registered}(投诉填写:{typed})"
+
+    @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 

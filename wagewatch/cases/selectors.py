@@ -111,3 +111,19 @@ def overdue_deadlines(user) -> QuerySet[CaseDeadline]:
         .select_related("case", "case__lead_organisation", "case__territory")
         .order_by("due_at")
     )
+
+
+def approvals_awaiting(user) -> QuerySet:
+    """What awaits `user`'s approval: proposed advance payments on cases in the user's scope, for
+    the office leaders who approve them (nothing for anyone else); oldest first."""
+    from .escalations import APPROVER_ROLES
+    from .models import Escalation
+
+    if user is None or not getattr(user, "is_authenticated", False) or user.role not in APPROVER_ROLES:
+        return Escalation.objects.none()
+    return (
+        Escalation.objects.filter(kind=Escalation.Kind.ADVANCE_PAYMENT, status=Escalation.Status.PROPOSED)
+        .filter(case__in=cases_visible(user))
+        .select_related("case", "case__territory", "case__employer", "organisation", "opened_by")
+        .order_by("opened_at", "pk")
+    )

@@ -345,6 +345,7 @@ def _assignments_create(
     case.routing_rule = decision.rule
     case.dispatched_at = now
     case.accepted_at = None
+    _dispatch_notify(case, order, decision.assisting)
     return {
         "order_number": order.order_number,
         "lead": decision.lead.name,
@@ -355,6 +356,43 @@ def _assignments_create(
         "due_provisional": due_provisional,
         "rule": decision.rule.name if decision.rule else "",
     }
+
+
+def dispatch_subject(case: Case) -> str:
+    """The subject of the notices telling units of a dispatch (closed when the lead signs)."""
+    return f"dispatch:{case.pk}"
+
+
+def _dispatch_notify(case: Case, order: CaseAssignment, assisting: list[Organisation]) -> None:
+    """Tell the lead unit (and each assisting unit) of the dispatch in its notices, in the
+    dispatch's transaction. A re-dispatch first closes the notices of the previous dispatch."""
+    from django.urls import reverse
+
+    from wagewatch.notify.models import Notification
+    from wagewatch.notify.services import notification_create, notifications_close_subject
+
+    subject = dispatch_subject(case)
+    notifications_close_subject(subject=subject)
+    due = timezone.localtime(order.due_at).strftime("%Y-%m-%d %H:%M") if order.due_at else "按转办单"
+    about = f"用人单位:{case.employer_display_name};欠薪{case.amount_owed:,.2f}元、{case.worker_count}人;办结期限{due}"
+    if order.due_provisional:
+        about += "(暂定)"
+    link = reverse("cases:detail", args=[case.pk])
+    common = {"link": link, "case_number": case.number, "kind": Notification.Kind.DISPATCH, "subject": subject}
+    notification_create(
+        organisation=order.organisation,
+        title=f"案件{case.number}转办本单位牵头办理,待签收",
+        body=f"转办单号{order.order_number}。{about}。请签收并指定责任人。",
+        **common,
+    )
+    for org in assisting:
+        if org.pk != order.organisation_id:
+            notification_create(
+                organisation=org,
+                title=f"案件{case.number}转办{order.organisation.name}牵头办理,本单位协办",
+                body=f"转办单号{order.order_number}。{about}。",
+                **common,
+            )
 
 
 def lead_assignment(case: Case) -> CaseAssignment | None:
@@ -374,6 +412,10 @@ def case_accept(*, actor, case: Case, responsible_person: str = "") -> Case:
         )
         deadline_meet(case, [DeadlineKind.RESPOND], now)
         case.accepted_at = now
+        from wagewatch.notify.services import notifications_close_subject
+
+        # Signed for: the unit's "待签收" notice is done (assisting units keep theirs to read).
+        notifications_close_subject(subject=dispatch_subject(case), organisation=case.lead_organisation)
         return _transition(case, "accept", actor=actor, fields=["accepted_at"], payload={"responsible_person": person})
 
 

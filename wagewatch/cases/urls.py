@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.xlsx", views_lists.case_export, name="export"),
     path("inbox/", views_lists.unit_inbox, name="inbox"),
     path("overdue/", views_lists.overdue_board, name="overdue_board"),
+    path("approvals/", views_lists.approvals, name="approvals"),
     # one case (views_detail.py)
     path("<int:pk>/", views_detail.case_detail, name="detail"),
     path("<int:pk>/action/<str:action>/", views_detail.case_action, name="action"),

@@ -26,6 +26,7 @@ from wagewatch.core.pagination import CappedPaginator
 from wagewatch.intake.models import Channel
 
 from . import selectors
+from .labels import DISPATCHED_LABEL_FOR_LEAD
 from .models import OPEN_STATES, Case, CaseAssignment, CaseDeadline, CaseState, DeadlineKind
 
 PAGE_SIZE = 50
@@ -88,6 +89,11 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if user.role not in selectors.TERRITORIAL_CASE_ROLES and user.organisation_id:
+            # A unit's own words for the state it acts on (see labels.state_label_for).
+            self.fields["state"].choices = [
+                (value, DISPATCHED_LABEL_FOR_LEAD if value == CaseState.DISPATCHED else label) for value, label in self.fields["state"].choices
+            ]
         units = core_selectors.organisation_list(user=user).filter(kind__in=LEAD_KINDS, is_active=True)
         if user.role not in selectors.TERRITORIAL_CASE_ROLES:
             # A unit sees few cases: offer the units leading them too (a road case led by the
@@ -294,6 +300,19 @@ def unit_inbox(request):
         "cases/inbox.html",
         {"page": page, "rows": rows, "counts": counts, "organisation": user.organisation, "query": _query_without_page(request)},
     )
+
+
+# ---------------------------------------------------------------- what awaits my approval
+
+
+@login_required
+@require_GET
+def approvals(request):
+    """"待我审批": the proposed advance payments the signed-in leader decides on (the decision is
+    made on the case page, which closes everyone's "待您审批" notices of it)."""
+    rows = selectors.approvals_awaiting(request.user)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/approvals.html", {"page": page, "rows": list(page.object_list), "query": _query_without_page(request)})
 
 
 # ---------------------------------------------------------------- the overdue board

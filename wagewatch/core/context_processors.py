@@ -20,6 +20,8 @@ def navigation(request):
         items.append(("cases:inbox", "本单位待办"))
     if user.role in OFFICE_ROLES:
         items.append(("cases:overdue_board", "超期督办"))
+    if user.role == Role.OFFICE_LEADER:
+        items.append(("cases:approvals", "待我审批"))
     if user.role != Role.DATA_PROVIDER:
         items.append(("notify:list", "消息"))
     if user.role != Role.DATA_PROVIDER:

@@ -163,6 +163,20 @@ def home(request):
                 "warn": bool(counts["locked"]),
             }
         )
+    if role == Role.OFFICE_LEADER:
+        from wagewatch.cases.selectors import approvals_awaiting
+
+        waiting = approvals_awaiting(user).count()
+        stats.insert(
+            0,
+            {
+                "label": "待我审批",
+                "num": waiting,
+                "note": "应急周转金垫付申请" if waiting else "暂无待审批事项",
+                "url": url_or_none("cases:approvals"),
+                "warn": bool(waiting),
+            },
+        )
     context["stats"] = stats
 
     if role == Role.WINDOW_CLERK:

@@ -89,6 +89,9 @@ class Notification(models.Model):
     link = models.CharField("链接", max_length=500, blank=True)
     case_number = models.CharField("案件编号", max_length=32, blank=True, db_index=True)
     kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    # What the notice asks someone to act on ("escalation:12", "dispatch:34:5"): when that is
+    # done (by anyone), `notifications_close_subject` marks the open notices of it read.
+    subject = models.CharField("事项", max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField("时间", default=timezone.now)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
 

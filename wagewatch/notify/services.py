@@ -233,6 +233,7 @@ def notification_create(
     link: str = "",
     case_number: str = "",
     kind: str = Notification.Kind.OTHER,
+    subject: str = "",
 ) -> Notification:
     """A notification to `user`, to everyone of `organisation`, or both; in the caller's transaction."""
     errors: dict[str, list[str]] = {}
@@ -250,6 +251,8 @@ def notification_create(
         errors.setdefault("kind", []).append("通知类型不正确")
     if len(case_number or "") > 32:
         errors.setdefault("case_number", []).append("案件编号不能超过32个字符")
+    if len(subject or "") > 64:
+        errors.setdefault("subject", []).append("事项标识不能超过64个字符")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -261,8 +264,22 @@ def notification_create(
             link=link,
             case_number=case_number or "",
             kind=kind,
+            subject=subject or "",
             created_at=clock.now(),
         )
+
+
+def notifications_close_subject(*, subject: str, organisation=None) -> int:
+    """The matter `subject` was dealt with (an approval decided, a case signed for): its open
+    notices are marked read for everyone they were addressed to (only those addressed to
+    `organisation` when given). In the caller's transaction; returns how many."""
+    if not subject:
+        return 0
+    notices = Notification.objects.filter(subject=subject, read_at__isnull=True)
+    if organisation is not None:
+        notices = notices.filter(recipient_organisation=organisation)
+    with transaction.atomic(savepoint=False):
+        return notices.update(read_at=clock.now())
 
 
 def _addressed_to(actor, notification: Notification) -> bool:
