@@ -6,6 +6,7 @@ from . import login_throttle
 from .models import Role, User
 from .passwords import validate_password
 from .services import user_is_locked, user_lock_expire, user_login_failed, user_login_succeeded, user_password_change
+from .text import TextFormMixin
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -93,3 +94,8 @@ class UserPasswordChangeForm(PasswordChangeForm):
 
     def save(self, commit=True):
         return user_password_change(actor=self.user, user=self.user, new_password=self.cleaned_data["new_password1"])
+
+
+class Form(TextFormMixin, forms.Form):
+    """The base of every form of the platform: text fields refuse control characters
+    (`wagewatch.core.text`)."""

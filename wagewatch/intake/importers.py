@@ -17,7 +17,6 @@ helpers.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -490,10 +489,11 @@ def import_batch_record(*, actor, report: BatchReport) -> ImportBatch:
 def template_workbook() -> bytes:
     """The import template: header row (required columns in red), one example row, and a sheet
     explaining each column."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    workbook = Workbook()
+    from wagewatch.core.export import new_workbook, workbook_bytes
+
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = "投诉线索导入"
     sheet.append([c.header for c in COLUMNS])
@@ -516,6 +516,4 @@ def template_workbook() -> bytes:
     notes.append(["", "", "改正后可重新导入整个文件:已登记过的线索(按渠道编号识别)不会重复登记,只登记此前退回的行。"])
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["C"].width = 90
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

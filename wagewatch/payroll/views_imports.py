@@ -10,18 +10,15 @@ payroll (else 403).
 
 from __future__ import annotations
 
-import io
-from urllib.parse import quote
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from wagewatch.core.export import XLSX
+from wagewatch.core.export import attachment, new_workbook, workbook_bytes
 from wagewatch.registry.selectors import project_get
 
 from .imports.columns import COLUMNS
@@ -111,7 +108,6 @@ def import_rejected(request, project_id, job_id):
     """The rejected rows as .xlsx. For the person who uploaded the file (and while it is kept):
     the whole file with a first column 错误原因, to fix in place and upload again (that column is
     ignored on import). Otherwise the list of rejected cells, values masked."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
     project = _project_for_edit(request, project_id)
@@ -121,7 +117,7 @@ def import_rejected(request, project_id, job_id):
     reasons: dict[int, list[str]] = {}
     for r in job.rejected:
         reasons.setdefault(r["row"], []).append(f"{r['column']}:{r['reason']}" if r.get("column") else r["reason"])
-    book = Workbook()
+    book = new_workbook()
     sheet = book.active
     red = PatternFill("solid", fgColor="FFF2CC")
     path = upload_path(job)
@@ -153,25 +149,20 @@ def import_rejected(request, project_id, job_id):
             sheet.append([r["row"], r.get("column", ""), r.get("value", ""), r["reason"]])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     name = f"{job.get_kind_display()}-第{job.pk}次导入-错误行.xlsx".replace("(", "").replace(")", "")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return attachment(workbook_bytes(book), name)
 
 
 @login_required
 @require_GET
 def import_template(request, kind):
     """An empty .xlsx with the column headers of `kind` and one example row."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
     if kind not in COLUMNS:
         raise Http404
     columns = COLUMNS[kind]
-    book = Workbook()
+    book = new_workbook()
     sheet = book.active
     sheet.title = ImportJob.Kind(kind).label[:31]
     sheet.append([c.header for c in columns])
@@ -181,11 +172,7 @@ def import_template(request, kind):
         for row in (2, *range(3, 200)):
             sheet.cell(row=row, column=i).number_format = "@"
         sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = max(12, len(c.header) * 2 + 4)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(ImportJob.Kind(kind).label + '导入模板.xlsx')}"
-    return response
+    return attachment(workbook_bytes(book), ImportJob.Kind(kind).label + "导入模板.xlsx")
 
 
 def imports_url(project) -> str:

@@ -620,11 +620,12 @@ def run_import(*, kind: str, actor, data: bytes, filename: str) -> ImportReport:
 
 def template_workbook(kind: str) -> bytes:
     """The import template: the header row, one example row, and a sheet explaining each column."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from wagewatch.core.export import new_workbook, workbook_bytes
+
     label, columns = KINDS[kind]
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = f"{label}导入"
     sheet.append([c.header for c in columns])
@@ -648,6 +649,4 @@ def template_workbook(kind: str) -> bytes:
     notes.append(["", "", "重复导入同一文件不会产生变化;空白单元格不会覆盖已登记的值。"])
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["C"].width = 80
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -1,0 +1,102 @@
+"""The one rule for text people type or import: no control characters.
+
+A control character is invisible, breaks the spreadsheets the platform writes (openpyxl refuses
+most of C0), and PostgreSQL refuses NUL outright. So every input path (Django forms through
+`TextFormMixin`, the API's schemas through `wagewatch.api` and `core.api_text`, and the importers)
+refuses them with a Chinese message that says which character and where:
+
+- single-line fields (names, numbers, addresses; every `forms.CharField` whose widget is not a
+  `Textarea`): no C0 or C1 control character at all, no tab, no line break;
+- multi-line fields (descriptions, notes, summaries; a `Textarea`): line breaks only, `\\r\\n` and a
+  lone `\\r` become `\\n`; a tab or any other control character is refused.
+
+Also refused everywhere: lone surrogates and U+FFFE/U+FFFF (not characters; they break XML and
+PostgreSQL's UTF-8) and the Unicode line/paragraph separators U+2028/U+2029.
+
+Output is the other half: `wagewatch.core.export.cell_value` makes whatever is already stored
+(legacy rows written before this rule) safe for a workbook.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+# Cc (C0, DEL, C1), surrogates, the two non-characters XML forbids, U+2028/U+2029.
+_REFUSED_BEYOND_C0 = r"\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029"
+SINGLE_LINE_REFUSED = re.compile(rf"[\x00-\x1f{_REFUSED_BEYOND_C0}]")
+MULTI_LINE_REFUSED = re.compile(rf"[\x00-\x09\x0b-\x1f{_REFUSED_BEYOND_C0}]")  # \n allowed
+
+_NAMES = {
+    "\x00": "空字符(NUL)",
+    "\t": "制表符(Tab)",
+    "\n": "换行",
+    "\r": "回车符",
+    "\x0b": "垂直制表符",
+    "\x0c": "换页符",
+    "\u2028": "行分隔符",
+    "\u2029": "段落分隔符",
+}
+
+
+def _describe(char: str) -> str:
+    return _NAMES.get(char) or f"不可见的控制字符(U+{ord(char):04X})"
+
+
+def normalise_newlines(value: str) -> str:
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """The Chinese reason `value` is refused, or None. Multi-line values are checked after their
+    line breaks are normalised (`text_clean` returns that form)."""
+    if multiline:
+        value = normalise_newlines(value)
+    match = (MULTI_LINE_REFUSED if multiline else SINGLE_LINE_REFUSED).search(value)
+    if match is None:
+        return None
+    char = match.group()
+    where = f"第{match.start() + 1}个字符是{_describe(char)}"
+    if char in "\n\r\u2028\u2029" and not multiline:
+        return f"此项只能填一行,不能换行({where}),请删除换行后重新填写"
+    return f"含有{where},请删除后重新填写(从其他软件复制的文字常带有这类看不见的字符)"
+
+
+def text_clean(value: str, *, multiline: bool = False) -> str:
+    """`value` if it has no refused character (line breaks normalised for multi-line text);
+    otherwise `ValidationError` with the Chinese reason (code `control_character`)."""
+    if not isinstance(value, str):
+        return value
+    problem = text_problem(value, multiline=multiline)
+    if problem:
+        raise ValidationError(problem, code="control_character")
+    return normalise_newlines(value) if multiline else value
+
+
+def is_multiline_field(field: forms.Field) -> bool:
+    return isinstance(field.widget, forms.Textarea)
+
+
+def _checked_fields(form: forms.BaseForm):
+    for name, field in form.fields.items():
+        if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput):
+            yield name, field
+
+
+class TextFormMixin:
+    """Every text field of the form is checked by `text_clean` (multi-line when its widget is a
+    Textarea). Mixed into `wagewatch.core.forms.Form`, which every form of the platform uses
+    (`core/tests/test_text.py` fails on a form that does not)."""
+
+    def _clean_fields(self):
+        super()._clean_fields()
+        for name, field in _checked_fields(self):
+            value = self.cleaned_data.get(name)
+            if not isinstance(value, str) or name in self._errors:
+                continue
+            try:
+                self.cleaned_data[name] = text_clean(value, multiline=is_multiline_field(field))
+            except ValidationError as error:
+                self.add_error(name, error)
