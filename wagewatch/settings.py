@@ -102,6 +102,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagewatch.core.context_processors.navigation",
             ],
+            # `{{ text|redact }}` on every page without a {% load %}: free text is shown masked.
+            "builtins": ["wagewatch.core.templatetags.redact"],
         },
     },
 ]
@@ -244,7 +246,10 @@ PDF_FONT_PATH = env("PDF_FONT_PATH") or None
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No log line carries a clear ID, phone or bank card number (also masked when each record is
+    # made, for handlers configured elsewhere: wagewatch.core.redact.install_log_record_factory).
+    "filters": {"redact_personal_numbers": {"()": "wagewatch.core.redact.RedactFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_personal_numbers"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL") or "INFO"},
 }
 CSRF_FAILURE_VIEW = "wagewatch.core.views.csrf_failure"

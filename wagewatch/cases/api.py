@@ -16,7 +16,6 @@ Writes accept an `Idempotency-Key` header (see `idempotent_call`).
 """
 
 
-import re
 from datetime import datetime
 from decimal import Decimal
 
@@ -32,7 +31,8 @@ from pydantic_core import to_jsonable_python
 from wagewatch.core.idempotency import IdempotencyConflict, IdempotencyKeyInvalid, idempotent_run
 from wagewatch.core.models import Organisation, Territory
 from wagewatch.core.pagination import CappedPageNumberPagination
-from wagewatch.core.protected import ID_NUMBER, PHONE, mask
+from wagewatch.core.protected import PHONE, mask
+from wagewatch.core.redact import redact_text
 from wagewatch.history.selectors import timeline_for
 
 from . import selectors, services
@@ -74,19 +74,6 @@ def idempotent_call(request, response: HttpResponse, *, endpoint: str, payload: 
     if result.replayed:
         response[REPLAYED_HEADER] = "true"
     return Status(result.status_code, result.body)
-
-
-# Clear phone and ID numbers that people type into free text (notes, summaries) are masked too.
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
-
-
-def scrub(text: str) -> str:
-    """Mask mobile numbers and 18-digit ID numbers inside free text."""
-    if not text:
-        return ""
-    text = _ID_IN_TEXT.sub(lambda m: mask(ID_NUMBER, m.group(0)), text)
-    return _PHONE_IN_TEXT.sub(lambda m: mask(PHONE, m.group(0)), text)
 
 
 class ErrorItem(Schema):
@@ -268,8 +255,8 @@ def case_detail(user, case: Case) -> dict:
         industry_label=case.get_industry_display(),
         employer_credit_code=case.employer_credit_code,
         project_code=case.project.code if case.project_id else "",
-        site_address=case.site_address,
-        summary=scrub(case.summary),
+        site_address=redact_text(case.site_address),
+        summary=redact_text(case.summary),
         dispatched_at=case.dispatched_at,
         accepted_at=case.accepted_at,
         first_contact_at=case.first_contact_at,
@@ -279,10 +266,10 @@ def case_detail(user, case: Case) -> dict:
         workers_verified=case.workers_verified,
         amount_paid=case.amount_paid,
         workers_paid=case.workers_paid,
-        resolution_summary=scrub(case.resolution_summary),
+        resolution_summary=redact_text(case.resolution_summary),
         reopen_count=case.reopen_count,
         merged_into=case.merged_into.number if case.merged_into_id else "",
-        major_reason=case.major_reason,
+        major_reason=redact_text(case.major_reason),
         listed_supervision=case.listed_supervision,
         deadlines=[
             {
@@ -307,13 +294,13 @@ def case_detail(user, case: Case) -> dict:
                 "order_number": a.order_number,
                 "responsible_leader": a.responsible_leader,
                 "responsible_person": a.responsible_person,
-                "measures": scrub(a.measures),
+                "measures": redact_text(a.measures),
                 "due_at": a.due_at,
                 "due_provisional": a.due_provisional,
                 "dispatched_at": a.dispatched_at,
                 "accepted_at": a.accepted_at,
                 "ended_at": a.ended_at,
-                "end_reason": scrub(a.end_reason),
+                "end_reason": redact_text(a.end_reason),
             }
             for a in case.assignments.select_related("organisation").order_by("dispatched_at", "pk")
         ],
@@ -340,7 +327,7 @@ def case_detail(user, case: Case) -> dict:
                 "actor": e.actor_label,
                 "action": e.action,
                 "action_label": e.action_label,
-                "summary": scrub(e.payload_summary),
+                "summary": redact_text(e.payload_summary),
             }
             for e in timeline_for(case)
         ],
@@ -567,7 +554,7 @@ def cases_evidence_add(request, number: str, file: File[UploadedFile], purpose: 
             "content_type": evidence.content_type,
             "size": evidence.size,
             "sha256": evidence.sha256,
-            "description": evidence.description,
+            "description": redact_text(evidence.description),
             "uploaded_at": evidence.uploaded_at,
         },
     )

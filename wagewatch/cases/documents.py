@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.urls import NoReverseMatch, reverse
 
 from wagewatch.core.models import Organisation, TimeLimit
+from wagewatch.core.redact import redact_text
 from wagewatch.documents.data import CommitmentLetter, DispatchOrderDoc
 
 from .models import Case, CaseAssignment, CaseDeadline, DeadlineKind
@@ -123,7 +124,7 @@ def dispatch_order_for(case: Case, order: CaseAssignment) -> DispatchOrderDoc:
         responsible_unit=order.organisation.name,
         responsible_leader=order.responsible_leader,
         responsible_person=order.responsible_person,
-        measures=order.measures,
+        measures=redact_text(order.measures),
         due_at=order.due_at,
         due_provisional=order.due_provisional,
         time_limit_text=time_limit_text(DeadlineKind.CLOSE),
@@ -133,10 +134,10 @@ def dispatch_order_for(case: Case, order: CaseAssignment) -> DispatchOrderDoc:
         employer_name=case.employer_name,
         employer_credit_code=case.employer_credit_code,
         project_name=case.project_name,
-        site_address=case.site_address,
+        site_address=redact_text(case.site_address),
         amount_owed=case.amount_owed if case.amount_owed else None,
         worker_count=case.worker_count,
-        description=case.summary or (complaint.description if complaint else ""),
+        description=redact_text(case.summary or (complaint.description if complaint else "")),
         assisting_units=[a.organisation.name for a in others if a.role == CaseAssignment.Role.ASSISTING],
         copy_to=[a.organisation.name for a in others if a.role == CaseAssignment.Role.COPY],
         general_contractor=contractor,

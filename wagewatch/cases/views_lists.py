@@ -23,6 +23,7 @@ from wagewatch.core import selectors as core_selectors
 from wagewatch.core.export import xlsx_response
 from wagewatch.core.models import Organisation, Role, Territory, User
 from wagewatch.core.pagination import CappedPaginator
+from wagewatch.core.redact import redact_text
 from wagewatch.intake.models import Channel
 
 from . import selectors
@@ -219,7 +220,7 @@ EXPORT_HEADERS = [
 @require_GET
 def case_export(request):
     """The filtered ledger as Excel: the same scoped rows as the page, no personal numbers
-    (complainants are not in the ledger at all)."""
+    (complainants are not in the ledger at all; numbers typed into its text are masked)."""
     form = CaseFilterForm(request.GET or None, user=request.user)
     cases = selectors.case_list(request.user, **form.selector_kwargs())
     total = cases.count()
@@ -244,10 +245,10 @@ def case_export(request):
                 c.get_state_display(),
                 c.territory.name,
                 c.get_industry_display(),
-                c.employer_name,
+                redact_text(c.employer_name),
                 c.employer_credit_code,
-                c.project_name,
-                c.site_address,
+                redact_text(c.project_name),
+                redact_text(c.site_address),
                 c.amount_owed,
                 c.worker_count,
                 c.lead_organisation.name if c.lead_organisation_id else "",

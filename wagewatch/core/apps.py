@@ -9,6 +9,9 @@ class CoreConfig(AppConfig):
     def ready(self):
         from wagewatch.history.labels import register_action_labels, register_payload_labels
 
+        from .redact import install_log_record_factory
+
+        install_log_record_factory()
         register_action_labels({"user.login_throttled": "登录受限(多次密码错误)"})
         register_payload_labels(
             {"limited_by": "限制范围", "wait_seconds": "等待秒数", "throttles_cleared": "解除的登录限制"},

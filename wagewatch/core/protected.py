@@ -22,12 +22,8 @@ from django.db import models
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
+from .masks import BANK_CARD, ID_NUMBER, KIND_LABELS, PHONE, mask  # noqa: F401  (the names every app imports from here)
 from .models import Role
-
-ID_NUMBER = "id_number"
-PHONE = "phone"
-BANK_CARD = "bank_card"
-KIND_LABELS = {ID_NUMBER: "身份证号", PHONE: "手机号", BANK_CARD: "银行卡号"}
 
 # Roles that may reveal the full value of each kind (every reveal is still recorded).
 REVEAL_ROLES = {
@@ -87,18 +83,6 @@ def lookup_digest(kind: str, value: str) -> str:
         return ""
     message = f"{kind}:{normalise(kind, value)}".encode()
     return hmac.new(_key_bytes(settings.FIELD_LOOKUP_KEY), message, hashlib.sha256).hexdigest()
-
-
-def mask(kind: str, value: str | None) -> str:
-    if not value:
-        return ""
-    if kind == ID_NUMBER:
-        return value[:3] + "*" * max(len(value) - 7, 0) + value[-4:] if len(value) > 7 else "*" * len(value)
-    if kind == PHONE:
-        return value[:3] + "****" + value[-4:] if len(value) >= 11 else "*" * max(len(value) - 2, 0) + value[-2:]
-    if kind == BANK_CARD:
-        return "**** **** **** " + value[-4:] if len(value) > 4 else "****"
-    return "****"
 
 
 def may_reveal(user, kind: str) -> bool:

@@ -13,6 +13,8 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from wagewatch.core.redact import redact_data
+
 from . import signing, tree
 from .canonical import canonical_json, canonical_payload, leaf_bytes, leaf_hash, leaf_text, time_text
 from .models import Event, TreeHead
@@ -84,7 +86,10 @@ def events_append(*, actor, entries: Sequence[tuple[str, Any, dict | None]]) -> 
         if len(object_id) > 64 or len(object_type) > 64:
             raise ValueError("对象类型和对象ID不超过 64 个字符")
         who = _actor_fields(entry_actor[0]) if entry_actor else default_actor
-        prepared.append((action, object_type, object_id, canonical_payload(payload or {}), who))
+        # Free text in a payload (a note, a reason, an error quoting a file's row) is masked
+        # before it is hashed: the history can never be changed or deleted, so no clear ID,
+        # phone or bank card number may enter it (wagewatch.core.redact).
+        prepared.append((action, object_type, object_id, canonical_payload(redact_data(payload or {})), who))
     if not prepared:
         return []
     events = []

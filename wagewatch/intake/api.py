@@ -26,10 +26,11 @@ from django.http import HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from wagewatch.cases.api import ErrorOut, idempotent_call, scrub
+from wagewatch.cases.api import ErrorOut, idempotent_call
 from wagewatch.cases.selectors import cases_visible
 from wagewatch.core.models import Role, Territory
 from wagewatch.core.protected import ID_NUMBER, PHONE, mask
+from wagewatch.core.redact import redact_text
 from wagewatch.registry.models import Project
 
 from . import importers
@@ -351,7 +352,7 @@ def complaints_batch(request, file: File[UploadedFile], channel: Form[str], disp
     if report.file_errors:
         from wagewatch.api import error_body
 
-        errors = [{"field": "file", "message": m} for m in report.file_errors]
+        errors = [{"field": "file", "message": m} for m in body["file_errors"]]
         return Status(422, {**error_body("invalid", "文件无法导入,未登记任何线索", errors), "report": body})
     return Status(200, body)
 
@@ -390,12 +391,12 @@ def complaints_get(request, number: str):
         "employer_credit_code": complaint.employer_credit_code,
         "project_name": complaint.project_name,
         "project_code": complaint.project.code if complaint.project_id else "",
-        "site_address": complaint.site_address,
+        "site_address": redact_text(complaint.site_address),
         "territory": complaint.territory,
         "industry": complaint.industry,
         "industry_label": complaint.get_industry_display(),
-        "subcontracting_chain": complaint.subcontracting_chain,
-        "description": scrub(complaint.description),
+        "subcontracting_chain": redact_text(complaint.subcontracting_chain),
+        "description": redact_text(complaint.description),
         "legal_aid_requested": complaint.legal_aid_requested,
         "workers": [
             {"name": w.name, "phone": mask(PHONE, w.phone), "id_number": mask(ID_NUMBER, w.id_number), "amount_owed": w.amount_owed}

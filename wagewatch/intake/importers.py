@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 
 from wagewatch.core.models import Industry, Role
+from wagewatch.core.redact import redact_data, redact_text
 from wagewatch.history.services import event_append
 from wagewatch.registry.importers import (
     Column,
@@ -172,6 +173,10 @@ class RowProblem:
     external_id: str
     reasons: list[str]
 
+    def __post_init__(self):
+        # Reasons quote cells ("…“110101…”不存在"): no clear personal number in any report.
+        self.reasons = [redact_text(r) for r in self.reasons]
+
 
 @dataclass
 class BatchReport:
@@ -221,7 +226,7 @@ class BatchReport:
         return text
 
     def to_dict(self) -> dict:
-        return {
+        return redact_data({
             "batch_id": self.batch_id,
             "channel": self.channel,
             "filename": self.filename,
@@ -250,7 +255,7 @@ class BatchReport:
             ],
             "already_registered": [{"row": row, "external_id": ext} for row, ext in self.unchanged],
             "deferred": [{"row": row, "external_id": ext} for row, ext in self.deferred],
-        }
+        })
 
 
 # ---------------------------------------------------------------- reading

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from wagewatch.core.models import Industry, Territory
 from wagewatch.core.protected import ID_NUMBER, PHONE, DigestField, ProtectedField
+from wagewatch.core.redact import RedactedJSONField
 from wagewatch.registry.models import Enterprise, Project
 
 
@@ -44,7 +45,7 @@ class ImportBatch(models.Model):
     linked_count = models.PositiveIntegerField("并入已有案件", default=0)
     unchanged_count = models.PositiveIntegerField("已登记过(未变化)", default=0)
     rejected_count = models.PositiveIntegerField("退回行数", default=0)
-    report = models.JSONField("导入报告", default=dict, blank=True)
+    report = RedactedJSONField("导入报告", default=dict, blank=True)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, on_delete=models.SET_NULL)
     imported_at = models.DateTimeField("导入时间", auto_now_add=True)
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from wagewatch.core.protected import PHONE, DigestField, ProtectedField
+from wagewatch.core.redact import RedactedTextField
 
 
 class SmsCode(models.Model):
@@ -53,7 +54,7 @@ class WorkerMessage(models.Model):
     text = models.TextField("短信内容")
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField("发送次数", default=0)
-    last_error = models.TextField("最近错误", blank=True)
+    last_error = RedactedTextField("最近错误", blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     last_attempt_at = models.DateTimeField("最近发送尝试", null=True, blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from wagewatch.core.protected import BANK_CARD, ID_NUMBER, PHONE, DigestField, ProtectedField
+from wagewatch.core.redact import RedactedJSONField, RedactedTextField
 from wagewatch.registry.models import Enterprise, Project
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -365,7 +366,7 @@ class ReconciliationRun(models.Model):
     projects_total = models.PositiveIntegerField("项目数", default=0)
     projects_done = models.PositiveIntegerField("已完成项目数", default=0)
     findings_count = models.PositiveIntegerField("发现问题数", default=0)
-    error = models.TextField("错误", blank=True)
+    error = RedactedTextField("错误", blank=True)
 
     class Meta:
         verbose_name = "工资核对批次"
@@ -482,8 +483,8 @@ class ImportJob(models.Model):
     rows_created = models.PositiveIntegerField("新增", default=0)
     rows_unchanged = models.PositiveIntegerField("重复(未变)", default=0)
     rows_updated = models.PositiveIntegerField("更新", default=0)
-    rejected = models.JSONField("被拒绝的行", default=list)
-    error = models.TextField("错误", blank=True)
+    rejected = RedactedJSONField("被拒绝的行", default=list)
+    error = RedactedTextField("错误", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)

@@ -408,7 +408,7 @@ def _import(request, kind: str, upload: UploadedFile):
     body = report.to_dict()
     if report.ok:
         return Status(200, body)
-    errors = [{"field": "file", "message": message} for message in report.file_errors]
+    errors = [{"field": "file", "message": message} for message in body["file_errors"]]
     errors += [{"field": f"第{p.row}行", "message": ";".join(p.reasons)} for p in report.rejected]
     message = f"文件中有{len(report.rejected)}行有误,未导入任何数据" if report.rejected else "文件无法导入,未导入任何数据"
     return Status(422, {"code": "invalid", "message": message, "errors": errors, "report": body})

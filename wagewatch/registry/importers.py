@@ -24,6 +24,7 @@ from django.db.models import Q
 
 from wagewatch.core.models import Industry, Organisation, Territory
 from wagewatch.core.protected import ID_NUMBER, PHONE, normalise
+from wagewatch.core.redact import redact_data, redact_text
 from wagewatch.history.services import event_append
 
 from . import services
@@ -90,6 +91,10 @@ class RowProblem:
     row: int
     reasons: list[str]
 
+    def __post_init__(self):
+        # Reasons quote cells ("…“110101…”不存在"): no clear personal number in any report.
+        self.reasons = [redact_text(r) for r in self.reasons]
+
 
 @dataclass
 class ImportReport:
@@ -115,7 +120,7 @@ class ImportReport:
         self.rejected.append(RowProblem(row, reasons))
 
     def to_dict(self) -> dict:
-        return {
+        return redact_data({
             "kind": self.kind,
             "filename": self.filename,
             "sha256": self.sha256,
@@ -126,7 +131,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "file_errors": list(self.file_errors),
             "rejected": [{"row": p.row, "reasons": list(p.reasons)} for p in self.rejected],
-        }
+        })
 
 
 # ---------------------------------------------------------------- reading files

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from wagewatch.core.export import XLSX, xlsx_response
 from wagewatch.core.protected import ID_NUMBER, PHONE, mask, may_reveal
+from wagewatch.core.redact import redact_text
 from wagewatch.core.services import personal_data_reveal
 from wagewatch.history.selectors import timeline_for
 
@@ -64,7 +65,7 @@ def enterprise_list(request):
                     e.get_industry_display(),
                     e.get_size_display(),
                     e.employee_count,
-                    e.address,
+                    redact_text(e.address),
                 ]
                 for e in enterprises.iterator(chunk_size=2000)
             ),

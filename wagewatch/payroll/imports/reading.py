@@ -9,6 +9,7 @@ an .xlsx goes through openpyxl's streaming reader.
 
 from __future__ import annotations
 
+import csv
 import io
 import unicodedata
 from datetime import date, datetime, time
@@ -49,11 +50,35 @@ def read_csv(data: bytes) -> pl.DataFrame:
     separator = "\t" if b"\t" in first_line and b"," not in first_line else ","
     try:
         return pl.read_csv(io.BytesIO(data), infer_schema=False, separator=separator, has_header=True, raise_if_empty=False)
-    except pl.exceptions.PolarsError as exc:
+    except pl.exceptions.PolarsError:
+        # Polars' message quotes the raw text of the bad row (names, ID and card numbers), and
+        # the message goes into the job, its report and the history: say where, never what.
         raise FileProblem(
-            "CSV文件格式不正确,无法读取:可能某一行的列数比标题行多,或引号不成对。请在Excel中打开后另存为CSV或.xlsx再上传"
-            f"(详情:{str(exc).splitlines()[0][:160]})"
+            "CSV文件格式不正确,无法读取:" + csv_problem_where(data.decode("utf-8", errors="replace"), separator)
+            + "。请在Excel中打开后另存为CSV或.xlsx再上传"
         ) from None
+
+
+def csv_problem_where(text: str, separator: str = ",") -> str:
+    """Where a CSV breaks, in words with a line number and no cell content: an unclosed quote
+    (which runs to the end of the file), a row with more columns than the header, a quote in
+    the middle of a cell. Only called once reading has failed, so the scan's cost is paid then."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    start, width, stray = 1, None, None
+    try:
+        for row in reader:
+            if width is None:
+                width = len(row)
+            elif len(row) > width:
+                return f"第{start}行的列数({len(row)}列)比标题行({width}列)多,可能某个单元格里有未加引号的逗号"
+            if stray is None and any('"' in cell for cell in row):
+                stray = start
+            start = reader.line_num + 1
+    except csv.Error:
+        return f"第{start}行有不成对的引号(引号从这一行开始,直到文件末尾都没有结束)"
+    if stray is not None:
+        return f"第{stray}行的单元格中间有引号,引号须成对并包住整个单元格"
+    return "可能某一行的列数比标题行多,或引号不成对"
 
 
 def _cell(value) -> str | None:
