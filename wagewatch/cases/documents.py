@@ -75,7 +75,7 @@ def commitment_letter_for(case: Case, *, request=None) -> CommitmentLetter:
         case_number=case.number,
         complainant_name=complaint.complainant_name if complaint else "",
         received_at=case.received_at,
-        employer_name=case.employer_name,
+        employer_name=case.employer_display_name,
         amount_owed=case.amount_owed if case.amount_owed else None,
         worker_count=case.worker_count,
         time_limit_text=time_limit_text(DeadlineKind.CLOSE) or "7个工作日",
@@ -101,7 +101,42 @@ def latest_lead_assignment(case: Case) -> CaseAssignment | None:
     )
 
 
-def dispatch_order_for(case: Case, order: CaseAssignment) -> DispatchOrderDoc:
+def may_print_complainant_phone(viewer, case: Case) -> bool:
+    """The dispatch order tells the lead unit to call the complainant on the day, so the unit
+    (and the office that dispatches) print the number in full; every other reader of the order
+    (assisting, copied and notified units, the general contractor complained about) gets it
+    masked. The role must also be one that may reveal phones (`core.protected.REVEAL_ROLES`)."""
+    from wagewatch.core.protected import PHONE, may_reveal
+
+    from .services import OFFICE_ROLES, UNIT_ROLES
+
+    if viewer is None or not may_reveal(viewer, PHONE):
+        return False
+    if viewer.role in OFFICE_ROLES:
+        return True
+    return viewer.role in UNIT_ROLES and bool(viewer.organisation_id) and viewer.organisation_id == case.lead_organisation_id
+
+
+def _complainant_phone(case: Case, complaint, viewer) -> str:
+    """The number printed on the order: clear (and the reveal recorded, like any other) for those
+    who must call, masked for the rest."""
+    from django.db import transaction
+
+    from wagewatch.core.protected import PHONE, mask
+    from wagewatch.core.services import personal_data_reveal
+
+    phone = (complaint.complainant_phone or "") if complaint else ""
+    if not phone:
+        return ""
+    if not may_print_complainant_phone(viewer, case):
+        return mask(PHONE, phone)
+    with transaction.atomic():
+        return personal_data_reveal(actor=viewer, obj=complaint, field_name="complainant_phone")
+
+
+def dispatch_order_for(case: Case, order: CaseAssignment, *, viewer=None) -> DispatchOrderDoc:
+    """The order as `viewer` may print it (the complainant's phone in full or masked, see
+    `may_print_complainant_phone`); no viewer prints the phone masked."""
     from wagewatch.intake.models import Channel
 
     complaint = _origin_complaint(case)
@@ -131,7 +166,8 @@ def dispatch_order_for(case: Case, order: CaseAssignment) -> DispatchOrderDoc:
         received_at=case.received_at,
         channel=Channel(case.channel).label if case.channel in Channel.values else case.channel,
         complainant_name=complaint.complainant_name if complaint else "",
-        employer_name=case.employer_name,
+        complainant_phone=_complainant_phone(case, complaint, viewer),
+        employer_name=case.employer_display_name,
         employer_credit_code=case.employer_credit_code,
         project_name=case.project_name,
         site_address=redact_text(case.site_address),

@@ -88,7 +88,7 @@ def case_list(
             qs = qs.alias(
                 in_employer=StrIndex("employer_name", Value(q)), in_project=StrIndex("project_name", Value(q))
             ).filter(Q(in_employer__gt=0) | Q(in_project__gt=0))
-    return qs.select_related("territory", "lead_organisation").order_by("-registered_at", "-id")
+    return qs.select_related("territory", "lead_organisation", "employer").order_by("-registered_at", "-id")
 
 
 def unit_inbox(user) -> QuerySet[Case]:
@@ -98,7 +98,7 @@ def unit_inbox(user) -> QuerySet[Case]:
     part = CaseAssignment.objects.filter(case=OuterRef("pk"), organisation_id=user.organisation_id, active=True)
     return (
         Case.objects.filter(Exists(part), state__in=OPEN_STATES)
-        .select_related("territory", "lead_organisation")
+        .select_related("territory", "lead_organisation", "employer")
         .order_by(F("next_due_at").asc(nulls_last=True), "registered_at", "pk")
     )
 
@@ -108,7 +108,7 @@ def overdue_deadlines(user) -> QuerySet[CaseDeadline]:
     return (
         CaseDeadline.objects.filter(status=CaseDeadline.Status.OPEN, due_at__lt=timezone.now())
         .filter(case__in=cases_visible(user).filter(state__in=OPEN_STATES))
-        .select_related("case", "case__lead_organisation", "case__territory")
+        .select_related("case", "case__lead_organisation", "case__territory", "case__employer")
         .order_by("due_at")
     )
 

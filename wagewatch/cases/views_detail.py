@@ -731,7 +731,7 @@ def dispatch_order_pdf(request, pk):
             {"title": "尚未转办", "message": f"案件{case.number}尚未转办(或已退回清欠办),没有有效的转办单。", "status": 404},
             status=404,
         )
-    return _pdf(draw(documents.dispatch_order_for(case, order)), f"转办单-{order.order_number}.pdf")
+    return _pdf(draw(documents.dispatch_order_for(case, order, viewer=request.user)), f"转办单-{order.order_number}.pdf")
 
 
 @login_required

@@ -80,6 +80,8 @@ class DispatchOrderDoc:
         received_at: when the complaint was received.
         channel: how it came in, as shown to people, e.g. "12345热线".
         complainant_name: the complainant (already masked by the caller if it must be).
+        complainant_phone: the complainant's phone, which the unit must call on the day; the
+            caller decides whether the reader may see it in full or masked; "" prints "—".
         employer_name: the employer complained about; "" prints "未知".
         employer_credit_code: unified social credit code, if known.
         project_name: the construction project, if any.
@@ -110,6 +112,7 @@ class DispatchOrderDoc:
     received_at: datetime | None = None
     channel: str = ""
     complainant_name: str = ""
+    complainant_phone: str = ""
     employer_name: str = ""
     employer_credit_code: str = ""
     project_name: str = ""

@@ -161,7 +161,8 @@ def _draw_order(writer: Writer, order: DispatchOrderDoc) -> None:
     writer.heading("二、投诉事项")
     writer.table_row([("受理时间", label, True), (format_datetime(order.received_at), half - label, False),
                       ("来源渠道", label, True), (text_or(order.channel), half - label, False)])
-    writer.table_row([("投诉人", label, True), (text_or(order.complainant_name), full - label, False)])
+    writer.table_row([("投诉人", label, True), (text_or(order.complainant_name), half - label, False),
+                      ("联系电话", label, True), (text_or(order.complainant_phone), half - label, False)])
     employer = text_or(order.employer_name, UNKNOWN)
     if order.employer_credit_code:
         employer += zh("\n统一社会信用代码:{code}", code=order.employer_credit_code)
