@@ -28,23 +28,15 @@ from .models import (
 
 @admin.register(Worker)
 class WorkerAdmin(ReadOnlyAdmin):
-    list_display = ("name", "masked_id_number", "trade", "bank_name", "created_at")
+    list_display = ("name", "masked_id_number", "created_at")
     search_fields = ("name",)
-    fields = ("name", "masked_id_number", "masked_phone", "masked_bank_card", "bank_name", "trade", "created_at", "updated_at")
+    fields = ("name", "masked_id_number", "created_at", "updated_at")
     readonly_fields = fields
     show_full_result_count = False
 
     @admin.display(description="身份证号")
     def masked_id_number(self, obj):
         return mask(ID_NUMBER, obj.id_number)
-
-    @admin.display(description="手机号")
-    def masked_phone(self, obj):
-        return mask(PHONE, obj.phone)
-
-    @admin.display(description="工资卡号")
-    def masked_bank_card(self, obj):
-        return mask(BANK_CARD, obj.bank_card)
 
 
 @admin.register(Team)
@@ -58,11 +50,25 @@ class TeamAdmin(ReadOnlyAdmin):
 
 @admin.register(ProjectWorker)
 class ProjectWorkerAdmin(ReadOnlyAdmin):
-    list_display = ("worker", "project", "team", "entry_date", "exit_date", "contract_signed_on", "wage_basis", "agreed_rate")
+    list_display = ("worker", "project", "team", "trade", "entry_date", "exit_date", "contract_signed_on", "wage_basis", "agreed_rate")
     list_select_related = ("worker", "project", "team")
     list_filter = ("wage_basis",)
     search_fields = ("worker__name", "project__code")
+    # Personal data masked only: the phone and card are this project's, shown as on the pages.
+    fields = (
+        "worker", "project", "team", "masked_phone", "masked_bank_card", "bank_name", "trade", "entry_date", "exit_date",
+        "contract_signed_on", "wage_basis", "agreed_rate", "settled_on", "settlement_confirmed_on", "created_at", "updated_at",
+    )
+    readonly_fields = fields
     show_full_result_count = False
+
+    @admin.display(description="手机号")
+    def masked_phone(self, obj):
+        return mask(PHONE, obj.phone)
+
+    @admin.display(description="工资卡号")
+    def masked_bank_card(self, obj):
+        return mask(BANK_CARD, obj.bank_card)
 
 
 @admin.register(Attendance)

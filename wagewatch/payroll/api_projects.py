@@ -142,19 +142,11 @@ class RosterOut(Schema):
 
     @staticmethod
     def resolve_phone(obj) -> str:
-        return mask(PHONE, obj.worker.phone)
+        return mask(PHONE, obj.phone)
 
     @staticmethod
     def resolve_bank_card(obj) -> str:
-        return mask(BANK_CARD, obj.worker.bank_card)
-
-    @staticmethod
-    def resolve_bank_name(obj) -> str:
-        return obj.worker.bank_name
-
-    @staticmethod
-    def resolve_trade(obj) -> str:
-        return obj.worker.trade
+        return mask(BANK_CARD, obj.bank_card)
 
     @staticmethod
     def resolve_team(obj) -> str:
@@ -385,7 +377,7 @@ def workers_reveal(request, project_id: int, worker_id: int, field: str):
     pw = selectors.project_worker_get(project=project, pk=worker_id)
     if field not in ("id_number", "phone", "bank_card"):
         raise Http404
-    return {"field": field, "value": personal_data_reveal(actor=request.user, obj=pw.worker, field_name=field)}
+    return {"field": field, "value": personal_data_reveal(actor=request.user, obj=pw.worker if field == "id_number" else pw, field_name=field)}
 
 
 # ---------------------------------------------------------------- teams

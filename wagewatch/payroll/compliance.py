@@ -186,7 +186,7 @@ def project_rates(projects: Iterable, month: date, *, detail: bool = False) -> d
     after = month_next(month_next(month))
     paid_lines = (
         PayrollLine.objects.filter(sheet__project_id__in=ids, sheet__month=month)
-        .values_list("sheet__project_id", "project_worker_id", "project_worker__worker__name", "project_worker__worker__bank_card_digest", "amount_paid")
+        .values_list("sheet__project_id", "project_worker_id", "project_worker__worker__name", "project_worker__bank_card_digest", "amount_paid")
         .order_by("sheet__project_id", "project_worker_id")
     )
     pool: dict[tuple[int, str], Decimal] = {}

@@ -30,18 +30,15 @@ class WageBasis(models.TextChoices):
 
 
 class Worker(models.Model):
-    """A construction worker (建筑工人), one record per person across every project: found by the
-    digest of the ID number. Name, trade and bank details are the latest known."""
+    """A construction worker (建筑工人): the person's identity, one record across every project,
+    found by the digest of the ID number. Only the identity is here (ID number and the name on
+    it); the phone, wage card, bank and trade each contractor records are its own, on its
+    ProjectWorker, so that one contractor can never rewrite what another project relies on
+    (docs/DEVELOPING.md, "一人多项目")."""
 
     name = models.CharField("姓名", max_length=50)
     id_number = ProtectedField("身份证号", kind=ID_NUMBER)
     id_number_digest = DigestField(source="id_number", kind=ID_NUMBER, unique=True)
-    phone = ProtectedField("手机号", kind=PHONE)
-    phone_digest = DigestField(source="phone", kind=PHONE)
-    bank_card = ProtectedField("工资卡号", kind=BANK_CARD)
-    bank_card_digest = DigestField(source="bank_card", kind=BANK_CARD)
-    bank_name = models.CharField("开户银行", max_length=100, blank=True)
-    trade = models.CharField("工种", max_length=50, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -77,12 +74,20 @@ class Team(models.Model):
 
 
 class ProjectWorker(models.Model):
-    """A worker on one project (项目工人): entry and exit, labour contract, agreed rate. A worker
-    who leaves is settled (结算) and confirms it (确认); rule 5 looks for exits without both."""
+    """A worker on one project (项目工人): entry and exit, labour contract, agreed rate, and the
+    phone, wage card, bank and trade this project registered for him (the bank's rows of this
+    project are matched with this card; the worker's pay pages are opened with this phone). A
+    worker who leaves is settled (结算) and confirms it (确认); rule 5 looks for exits without both."""
 
     project = models.ForeignKey(Project, verbose_name="项目", on_delete=models.CASCADE, related_name="project_workers")
     worker = models.ForeignKey(Worker, verbose_name="工人", on_delete=models.PROTECT, related_name="project_workers")
     team = models.ForeignKey(Team, verbose_name="班组", null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    phone = ProtectedField("手机号", kind=PHONE)
+    phone_digest = DigestField(source="phone", kind=PHONE)
+    bank_card = ProtectedField("工资卡号", kind=BANK_CARD)
+    bank_card_digest = DigestField(source="bank_card", kind=BANK_CARD)
+    bank_name = models.CharField("开户银行", max_length=100, blank=True)
+    trade = models.CharField("工种", max_length=50, blank=True)
     entry_date = models.DateField("进场日期")
     exit_date = models.DateField("退场日期", null=True, blank=True)
     contract_signed_on = models.DateField("劳动合同签订日期", null=True, blank=True)

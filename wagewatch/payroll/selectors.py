@@ -93,6 +93,45 @@ def may_write_project(user, project: Project) -> bool:
     return False
 
 
+def writable_projects_q(user, prefix: str = "") -> Q:
+    """`may_write_project` as a query (on `prefix` + project fields)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return Q(pk__in=[])
+    if user.role in WRITER_OFFICE_ROLES:
+        return Q()
+    if user.role == Role.PROJECT_LABOUR_MANAGER:
+        org = user.organisation
+        if org is not None and org.enterprise_id:
+            return Q(**{f"{prefix}general_contractor_id": org.enterprise_id})
+    return Q(pk__in=[])
+
+
+# One wording for one rule (the roster form, the API and the roster import).
+NAME_CONFLICT_MESSAGE = (
+    "姓名与平台按该身份证号登记的姓名不一致,而该工人还在其他单位的项目上登记:请核对身份证号和姓名;"
+    "确属登记姓名有误的,请联系清欠办更正(一个人的身份信息只能由清欠办修改)"
+)
+
+
+def workers_employed_elsewhere(user, worker_ids, *, project) -> set[int]:
+    """Of these workers, those with an employment on a project other than `project` that `user`
+    may not write. Their identity (the name on the ID number) is another contractor's record
+    too: this writer may not change it (the office can, for every project)."""
+    ids = [pk for pk in worker_ids if pk]
+    if not ids:
+        return set()
+    writable = writable_projects_q(user)
+    found: set[int] = set()
+    for i in range(0, len(ids), 5000):
+        found.update(
+            ProjectWorker.objects.filter(worker_id__in=ids[i : i + 5000])
+            .exclude(project_id=project.pk)
+            .exclude(project__in=Project.objects.filter(writable))
+            .values_list("worker_id", flat=True)
+        )
+    return found
+
+
 # ---------------------------------------------------------------- projects
 
 
@@ -152,7 +191,7 @@ def roster(*, project: Project, active_in: date | None = None, search: str = "")
         qs = qs.filter(entry_date__lte=month_end(active_in)).filter(Q(exit_date__isnull=True) | Q(exit_date__gte=active_in))
     if search:
         search = search.strip()
-        qs = qs.filter(Q(worker__name__icontains=search) | Q(team__name__icontains=search) | Q(worker__trade__icontains=search))
+        qs = qs.filter(Q(worker__name__icontains=search) | Q(team__name__icontains=search) | Q(trade__icontains=search))
     return qs.order_by("-entry_date", "-pk")
 
 

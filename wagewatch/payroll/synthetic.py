@@ -154,6 +154,7 @@ class Builder:
         self.now = timezone.now()
         self.pool = [encrypt(f"{i:018d}") for i in range(cipher_pool)] if cipher_pool else None
         self._pool_cycle = itertools.cycle(self.pool) if self.pool else None
+        self.contacts: dict[int, tuple] = {}
         self.rows: dict[type, list[tuple]] = {m: [] for m in (Worker, ProjectWorker, PayrollSheet, PayrollLine, BankDisbursement, WorkQuantity, WageAccount)}
         self.attendance: list[tuple[int, int, list[date], list[tuple[int, int]]]] = []  # project, pw, days, extra (hh, mm)
         self.attendance_rows = 0
@@ -176,17 +177,18 @@ class Builder:
         name = worker_name(index)
         card = card or bank_card(wid)
         idn, ph = id_number(wid), phone(wid)
-        self.rows[Worker].append((
-            wid, name, self._enc(idn), lookup_digest(ID_NUMBER, idn), self._enc(ph), lookup_digest(PHONE, ph), self._enc(card),
-            lookup_digest(BANK_CARD, card), "示范银行", TRADES[wid % len(TRADES)], self.now, self.now,
-        ))
+        self.rows[Worker].append((wid, name, self._enc(idn), lookup_digest(ID_NUMBER, idn), self.now, self.now))
+        # Phone, card, bank and trade are each employment's own: every project of this worker gets them.
+        self.contacts[wid] = (
+            self._enc(ph), lookup_digest(PHONE, ph), self._enc(card), lookup_digest(BANK_CARD, card), "示范银行", TRADES[wid % len(TRADES)],
+        )
         return wid, name, card
 
     def project_worker(self, project_id: int, worker_id: int, *, basis="daily", rate=Decimal("300"), entry=None, exit=None) -> int:
         pwid = self.ids.take(ProjectWorker)
         entry = entry or self.month - timedelta(days=60)
         self.rows[ProjectWorker].append((
-            pwid, project_id, worker_id, None, entry, exit, entry, basis, Decimal(rate), None, None, self.now, self.now,
+            pwid, project_id, worker_id, None, *self.contacts[worker_id], entry, exit, entry, basis, Decimal(rate), None, None, self.now, self.now,
         ))
         self.worker_months += 1
         return pwid
@@ -353,10 +355,10 @@ class Builder:
 
     def write(self) -> None:
         with transaction.atomic():
-            write_rows(Worker, ["id", "name", "id_number", "id_number_digest", "phone", "phone_digest", "bank_card", "bank_card_digest",
-                                "bank_name", "trade", "created_at", "updated_at"], self.rows[Worker])
+            write_rows(Worker, ["id", "name", "id_number", "id_number_digest", "created_at", "updated_at"], self.rows[Worker])
             write_rows(WageAccount, ["id", "project_id", "bank_name", "account_number", "account_number_digest", "opened_on", "pay_day"], self.rows[WageAccount])
-            write_rows(ProjectWorker, ["id", "project_id", "worker_id", "team_id", "entry_date", "exit_date", "contract_signed_on", "wage_basis",
+            write_rows(ProjectWorker, ["id", "project_id", "worker_id", "team_id", "phone", "phone_digest", "bank_card", "bank_card_digest",
+                                       "bank_name", "trade", "entry_date", "exit_date", "contract_signed_on", "wage_basis",
                                        "agreed_rate", "settled_on", "settlement_confirmed_on", "created_at", "updated_at"], self.rows[ProjectWorker])
             write_rows(WorkQuantity, ["id", "project_worker_id", "month", "quantity", "unit"], self.rows[WorkQuantity])
             write_rows(PayrollSheet, ["id", "project_id", "month", "submitted_at", "submitted_by_id"], self.rows[PayrollSheet])

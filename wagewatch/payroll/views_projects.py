@@ -129,7 +129,7 @@ def project_detail(request, pk):
     workers = [
         {
             "pw": pw,
-            "masked": {field: mask(kind, getattr(pw.worker, field)) for field, kind in WORKER_PROTECTED.items()},
+            "masked": {field: mask(kind, getattr(pw.worker if field == "id_number" else pw, field)) for field, kind in WORKER_PROTECTED.items()},
         }
         for pw in roster_page.object_list
     ]
@@ -177,7 +177,8 @@ def worker_reveal(request, pk, worker_pk, field):
     pw = selectors.project_worker_get(project=project, pk=worker_pk)
     if field not in WORKER_PROTECTED:
         raise Http404
-    value = personal_data_reveal(actor=request.user, obj=pw.worker, field_name=field)
+    # The ID number is the person's; the phone and card are this project's own (its employment).
+    value = personal_data_reveal(actor=request.user, obj=pw.worker if field == "id_number" else pw, field_name=field)
     return HttpResponse(format_html('<span class="masked">{}</span>', value))
 
 

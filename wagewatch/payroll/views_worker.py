@@ -13,10 +13,13 @@ Decisions worth knowing:
   form), and whether the phone and ID match a worker is checked only after the code is right. A
   miss then says kindly that no record was found (wrong ID digits, or no real-name registration)
   and offers the normal complaint form.
-- The grant lives in the session for 2 hours: {worker ids, phone digest, masked phone, expiry}.
-  Every request re-checks that the workers still carry that phone digest, and every project
-  worker and month is looked up among the granted workers' own rows: another id in the URL is a
-  404, the same as a month that does not exist.
+- The phone that opens a project's pay is the one that project registered for him (on his
+  ProjectWorker), never a phone on the person: another contractor who puts its own phone on its
+  own roster row for his ID number opens only its own row, not the pay of his other projects.
+- The grant lives in the session for 2 hours: {project worker ids, phone digest, masked phone,
+  expiry}. Every request re-checks that those employments still carry that phone digest, and
+  every project worker and month is looked up among them: another id in the URL is a 404, the
+  same as a month that does not exist.
 - A dispute registers a complaint (see services/confirmations.py) and gives the session the
   usual tracking grant for that case, so the case page opens without another SMS code.
 """
@@ -41,7 +44,7 @@ from wagewatch.intake.forms_worker import CodeForm, clean_mobile
 from wagewatch.notify.ratelimit import client_ip
 from wagewatch.notify.services import CODE_INVALID_MESSAGE, sms_code_issue, sms_code_verify
 
-from .models import PayMonthConfirmation, ProjectWorker, Worker
+from .models import PayMonthConfirmation, ProjectWorker
 from .services.confirmations import pay_month, pay_month_answer, pay_months, worker_actor_label
 
 PAY_PURPOSE = "pay"
@@ -111,15 +114,15 @@ def _now_ts() -> int:
 
 
 def _grant(request) -> dict | None:
-    """The session's pay grant with its still-valid workers, or None."""
+    """The session's pay grant with its still-valid employments, or None."""
     grant = request.session.get(GRANT_KEY)
     if not grant or grant.get("exp", 0) <= _now_ts():
         request.session.pop(GRANT_KEY, None)
         return None
-    ids = list(Worker.objects.filter(pk__in=grant.get("workers") or [], phone_digest=grant["digest"]).values_list("pk", flat=True))
+    ids = list(ProjectWorker.objects.filter(pk__in=grant.get("employments") or [], phone_digest=grant["digest"]).values_list("pk", flat=True))
     if not ids:
         return None
-    return {**grant, "workers": ids}
+    return {**grant, "employments": ids}
 
 
 def _no_grant(request):
@@ -128,7 +131,7 @@ def _no_grant(request):
 
 def _project_workers(grant: dict):
     return (
-        ProjectWorker.objects.filter(worker_id__in=grant["workers"])
+        ProjectWorker.objects.filter(pk__in=grant["employments"])
         .select_related("project__general_contractor", "worker", "team")
         .order_by("-entry_date", "-pk")
     )
@@ -176,14 +179,14 @@ def start(request):
     return render(request, "payroll/worker/start.html", {"form": form}, status=status)
 
 
-def _matching_workers(phone: str, id_tail: str) -> list[int]:
-    """Workers registered with this phone whose ID number ends with `id_tail` (decrypted for the
-    few workers of one phone only)."""
+def _matching_employments(phone: str, id_tail: str) -> list[int]:
+    """Project workers registered with this phone whose worker's ID number ends with `id_tail`
+    (decrypted for the few employments of one phone only)."""
     ids = []
-    for worker in Worker.objects.filter(phone_digest=lookup_digest(PHONE, phone)).only("pk", "id_number"):
-        tail = normalise(ID_NUMBER, worker.id_number or "")[-6:]
+    for pw in ProjectWorker.objects.filter(phone_digest=lookup_digest(PHONE, phone)).select_related("worker").only("pk", "worker__id_number"):
+        tail = normalise(ID_NUMBER, pw.worker.id_number or "")[-6:]
         if len(tail) == 6 and constant_time_compare(tail, id_tail):
-            ids.append(worker.pk)
+            ids.append(pw.pk)
     return ids
 
 
@@ -213,11 +216,11 @@ def confirm(request):
             phone = pending["phone"]
             if sms_code_verify(phone=phone, purpose=PAY_PURPOSE, code=form.cleaned_data["code"]):
                 request.session.pop(PENDING_KEY, None)
-                workers = _matching_workers(phone, pending["id_tail"])
-                if not workers:
+                employments = _matching_employments(phone, pending["id_tail"])
+                if not employments:
                     return render(request, "payroll/worker/none.html", {"phone_masked": mask(PHONE, phone), "reason": "no_match"})
                 request.session[GRANT_KEY] = {
-                    "workers": workers,
+                    "employments": employments,
                     "digest": lookup_digest(PHONE, phone),
                     "mask": mask(PHONE, phone),
                     "exp": _now_ts() + GRANT_SECONDS,
@@ -248,7 +251,7 @@ def _month_context(pm, dispute_form=None) -> dict:
         "pm": pm,
         "pw": pw,
         "project": pw.project,
-        "card_masked": mask("bank_card", pw.worker.bank_card) if pw.worker.bank_card else "",
+        "card_masked": mask("bank_card", pw.bank_card) if pw.bank_card else "",
         "case": case,
         "dispute_form": dispute_form or DisputeForm(initial={"amount": pm.suggested_dispute_amount or ""}),
         "disputed": confirmation is not None and confirmation.answer == PayMonthConfirmation.Answer.DISPUTED,
@@ -286,7 +289,7 @@ def month_answer(request, pw: int, year: int, month: int):
         return render(request, "payroll/worker/month.html", _month_context(pm, form), status=400)
     try:
         result = pay_month_answer(
-            actor=worker_actor_label(project_worker.worker.phone),
+            actor=worker_actor_label(project_worker.phone),
             project_worker=project_worker,
             month=the_month,
             answer=answer,

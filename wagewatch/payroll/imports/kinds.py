@@ -7,7 +7,7 @@ transaction, only when nothing was rejected). Natural keys make a resend change 
 | kind | key | a resent row that differs |
 | --- | --- | --- |
 | teams | (project, name) | update |
-| workers | worker by ID-number digest; (project, worker) | update |
+| workers | worker by ID-number digest; (project, worker) | update this project's employment (phone, card, bank, trade…); a new name only if the worker is on no project the importer may not write, else rejected |
 | attendance | (project worker, time, direction) | same key = same punch: unchanged |
 | quantities | (project worker, month) | update |
 | payroll | (sheet of the month, project worker) | update, recorded with old and new amounts |
@@ -49,6 +49,7 @@ from ..models import (
     Worker,
     WorkQuantity,
 )
+from ..selectors import NAME_CONFLICT_MESSAGE, workers_employed_elsewhere
 from . import cells
 from .cells import SHANGHAI
 from .columns import column
@@ -256,8 +257,29 @@ def teams_write(ctx: Context, plan) -> Outcome:
 # ---------------------------------------------------------------- workers (roster)
 
 
-_WORKER_FIELDS = ("name", "phone", "bank_card", "bank_name", "trade")
-_PW_FIELDS = ("team_id", "entry_date", "exit_date", "contract_signed_on", "wage_basis", "agreed_rate", "settled_on", "settlement_confirmed_on")
+# The person (Worker) is only the identity: the name on the ID number. Everything else a roster
+# row says is this project's own employment (ProjectWorker), so one contractor's file can never
+# rewrite the phone, card or bank another project relies on (docs/DEVELOPING.md, "一人多项目").
+_WORKER_FIELDS = ("name",)
+_PW_FIELDS = (
+    "team_id", "phone", "bank_card", "bank_name", "trade", "entry_date", "exit_date", "contract_signed_on", "wage_basis",
+    "agreed_rate", "settled_on", "settlement_confirmed_on",
+)
+_PROTECTED_DIGESTS = {"phone": "phone_digest", "bank_card": "bank_card_digest"}
+
+
+def _workers_by_digest(digests) -> dict[str, Worker]:
+    wanted = sorted(set(digests))
+    found: dict[str, Worker] = {}
+    for i in range(0, len(wanted), CHUNK):
+        found.update({w.id_number_digest: w for w in Worker.objects.filter(id_number_digest__in=wanted[i : i + CHUNK]).only("pk", "name", "id_number_digest")})
+    return found
+
+
+def _renamed_elsewhere(ctx: Context, renames: dict[str, Worker]) -> set[int]:
+    """Workers whose name the file changes and who are employed on a project the importer may not
+    write: their identity is not this importer's to change."""
+    return workers_employed_elsewhere(ctx.actor, [w.pk for w in renames.values()], project=ctx.project)
 
 
 def workers_check(ctx: Context, frame: pl.DataFrame):
@@ -271,13 +293,7 @@ def workers_check(ctx: Context, frame: pl.DataFrame):
             if id_number in seen:
                 ctx.rejections.add(r, "id_number", id_number, f"同一身份证号在文件中出现多次(第{seen[id_number]}行已有):请合并为一行")
             seen.setdefault(id_number, r)
-        worker = {
-            "name": _parse(ctx, row, "name", _text(50), required=True),
-            "phone": _parse(ctx, row, "phone", cells.phone_clean),
-            "bank_card": _parse(ctx, row, "bank_card", cells.bank_card_clean),
-            "bank_name": _parse(ctx, row, "bank_name", _text(100)),
-            "trade": _parse(ctx, row, "trade", _text(50)),
-        }
+        worker = {"name": _parse(ctx, row, "name", _text(50), required=True)}
         team_id = None
         if row.get("team"):
             team_id = teams.get(row["team"])
@@ -285,6 +301,10 @@ def workers_check(ctx: Context, frame: pl.DataFrame):
                 ctx.rejections.add(r, "team", row["team"], f"班组“{row['team']}”未在本项目登记:请先导入班组,或核对班组名称")
         pw = {
             "team_id": team_id,
+            "phone": _parse(ctx, row, "phone", cells.phone_clean),
+            "bank_card": _parse(ctx, row, "bank_card", cells.bank_card_clean),
+            "bank_name": _parse(ctx, row, "bank_name", _text(100)),
+            "trade": _parse(ctx, row, "trade", _text(50)),
             "entry_date": _parse(ctx, row, "entry_date", cells.date_parse, required=True),
             "exit_date": _parse(ctx, row, "exit_date", cells.date_parse),
             "contract_signed_on": _parse(ctx, row, "contract_signed_on", cells.date_parse),
@@ -299,16 +319,29 @@ def workers_check(ctx: Context, frame: pl.DataFrame):
         if pw["entry_date"] and pw["exit_date"] and pw["exit_date"] < pw["entry_date"]:
             ctx.rejections.add(r, "exit_date", row["exit_date"], "退场日期早于进场日期:请核对")
         plan.append((id_number, {k: v for k, v in worker.items() if v is not None}, {k: v for k, v in pw.items() if v is not None}))
+    # A name that differs from the one on file for an ID number rewrites the person's identity.
+    digests = {id_number: lookup_digest(ID_NUMBER, id_number) for id_number in seen}
+    on_file = _workers_by_digest(digests.values())
+    renames = {}
+    for id_number, values, _ in plan:
+        w = on_file.get(digests[id_number]) if id_number else None
+        if w is not None and values.get("name") and values["name"] != w.name:
+            renames[id_number] = (w, values["name"])
+    foreign = _renamed_elsewhere(ctx, {n: w for n, (w, _) in renames.items()}) if renames else set()
+    for id_number, (w, name) in renames.items():
+        if w.pk in foreign:
+            ctx.rejections.add(seen[id_number], "name", name, NAME_CONFLICT_MESSAGE)
     return plan
 
 
 def workers_write(ctx: Context, plan) -> Outcome:
     out = Outcome()
     digests = {id_number: lookup_digest(ID_NUMBER, id_number) for id_number, _, _ in plan}
-    workers: dict[str, Worker] = {}
-    wanted = list(digests.values())
-    for i in range(0, len(wanted), CHUNK):
-        workers.update({w.id_number_digest: w for w in Worker.objects.filter(id_number_digest__in=wanted[i : i + CHUNK])})
+    workers = _workers_by_digest(digests.values())
+    renames = {n: workers[digests[n]] for n, values, _ in plan if digests[n] in workers and values["name"] != workers[digests[n]].name}
+    # Checked already; checked again here, inside the write's transaction, so that a worker who
+    # joined another contractor's project since the check keeps his name all the same.
+    foreign = _renamed_elsewhere(ctx, renames) if renames else set()
     new_workers = []
     changed_rows: set[str] = set()
     for id_number, values, _ in plan:
@@ -318,12 +351,9 @@ def workers_write(ctx: Context, plan) -> Outcome:
             workers[digests[id_number]] = w
             new_workers.append(w)
             continue
-        changed = [k for k, v in values.items() if getattr(w, k) != v]
-        if changed:
-            for k in changed:
-                setattr(w, k, values[k])
-            extra = [f"{k}_digest" for k in changed if k in ("phone", "bank_card")]
-            w.save(update_fields=[*changed, *extra, "updated_at"])
+        if id_number in renames and w.pk not in foreign:
+            w.name = values["name"]
+            w.save(update_fields=["name", "updated_at"])
             changed_rows.add(id_number)
     Worker.objects.bulk_create(new_workers, batch_size=1000)
     if connection.vendor != "postgresql" or any(w.pk is None for w in new_workers):
@@ -346,7 +376,8 @@ def workers_write(ctx: Context, plan) -> Outcome:
         if changed:
             for k in changed:
                 setattr(pw, k, values[k])
-            pw.save(update_fields=[*changed, "updated_at"])
+            digests_changed = [_PROTECTED_DIGESTS[k] for k in changed if k in _PROTECTED_DIGESTS]
+            pw.save(update_fields=[*changed, *digests_changed, "updated_at"])
             changed_rows.add(id_number)
             if len(out.changes) < 200:
                 out.changes.append({"project_worker": pw.pk, "fields": changed})

@@ -73,7 +73,7 @@ def queries(w: MonthWindow, project_ids: list[int]) -> dict[str, tuple[str, list
     local_paid = "(b.paid_at AT TIME ZONE 'Asia/Shanghai')" if pg else "datetime(b.paid_at, '+8 hours')"
     return {
         "pw": (
-            f"SELECT pw.id, pw.project_id, w.name, w.bank_card_digest, pw.wage_basis, pw.agreed_rate, pw.entry_date, "
+            f"SELECT pw.id, pw.project_id, w.name, pw.bank_card_digest, pw.wage_basis, pw.agreed_rate, pw.entry_date, "
             f"pw.exit_date, pw.settled_on, pw.settlement_confirmed_on "
             f"FROM {_t(ProjectWorker)} pw JOIN {_t(Worker)} w ON w.id = pw.worker_id WHERE pw.project_id {in_projects}",
             [],

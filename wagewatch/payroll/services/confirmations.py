@@ -263,11 +263,9 @@ def pay_months(project_worker: ProjectWorker, *, only: date | None = None) -> li
     for row in quantities:
         slot(month_start(row.month)).quantity = row.quantity
 
-    if worker.bank_card_digest:
-        paid = BankDisbursement.objects.filter(project_id=pw.project_id, payee_account_digest=worker.bank_card_digest)
-        card_shared = (
-            ProjectWorker.objects.filter(project_id=pw.project_id, worker__bank_card_digest=worker.bank_card_digest).exclude(pk=pw.pk).exists()
-        )
+    if pw.bank_card_digest:
+        paid = BankDisbursement.objects.filter(project_id=pw.project_id, payee_account_digest=pw.bank_card_digest)
+        card_shared = ProjectWorker.objects.filter(project_id=pw.project_id, bank_card_digest=pw.bank_card_digest).exclude(pk=pw.pk).exists()
         if card_shared:
             # Two workers of the project registered one card: a payment is the one's it names.
             paid = paid.filter(payee_name=worker.name)
@@ -374,7 +372,7 @@ def _complaint_input(pm: PayMonth, amount: Decimal, note: str) -> ComplaintInput
     last_day = calendar.monthrange(pm.month.year, pm.month.month)[1]
     return ComplaintInput(
         complainant_name=worker.name,
-        complainant_phone=worker.phone,
+        complainant_phone=pw.phone,
         complainant_id_number=_valid_id_number(worker.id_number),
         employer_name=contractor.name if contractor else f"{project.name}施工总承包单位",
         employer_credit_code=(contractor.credit_code or "") if contractor else "",

@@ -30,7 +30,7 @@ from wagewatch.history.services import event_append
 from wagewatch.registry.models import Enterprise, Project
 
 from ..models import GuaranteeDeposit, PayrollLine, PayrollSheet, ProjectWorker, SiteRecord, Team, WageAccount, WageBasis, Worker
-from ..selectors import may_write_project, month_start
+from ..selectors import NAME_CONFLICT_MESSAGE, may_write_project, month_start, workers_employed_elsewhere
 
 ACTION_LABELS = {
     "team.created": "登记班组",
@@ -48,6 +48,7 @@ ACTION_LABELS = {
 
 
 _YEAR = timedelta(days=366)
+
 
 
 class _Errors:
@@ -195,10 +196,13 @@ def project_worker_enter(
     bank_name: str = "",
     trade: str = "",
 ) -> ProjectWorker:
-    """Put a worker on the project's roster (进场). The worker is found by the digest of the ID
-    number (one record per person across projects) and their name, phone, bank card and trade
-    are brought up to date; a worker already on this project has the entry updated (a worker who
-    left and comes back re-enters: the exit and its settlement are cleared)."""
+    """Put a worker on the project's roster (进场). The person is found by the digest of the ID
+    number (one identity across projects); the phone, wage card, bank and trade are this
+    employment's own and never touch another project's. A name that differs from the one on
+    file changes the person's identity: allowed only when every other project of this worker is
+    one the actor may write too (otherwise refused: the office corrects it). A worker already on
+    this project has the entry updated (a worker who left and comes back re-enters: the exit and
+    its settlement are cleared)."""
     _require_writer(actor, project)
     errors = _Errors()
     name = _text(name, "name", "姓名", 50, errors, required=True)
@@ -216,22 +220,19 @@ def project_worker_enter(
         errors.add("team", "班组必须是本项目的班组")
     if entry and project.planned_start and entry < project.planned_start - _YEAR:
         errors.add("entry_date", "进场日期早于项目计划开工一年以上,请核对")
+    worker = None
+    if id_number:
+        worker = Worker.objects.select_for_update().filter(id_number_digest=lookup_digest(ID_NUMBER, id_number)).first()
+    if worker is not None and name and worker.name != name and workers_employed_elsewhere(actor, [worker.pk], project=project):
+        errors.add("name", NAME_CONFLICT_MESSAGE)
     errors.raise_if_any()
 
-    digest = lookup_digest(ID_NUMBER, id_number)
-    worker = Worker.objects.select_for_update().filter(id_number_digest=digest).first()
     if worker is None:
-        worker = Worker(id_number=id_number)
-    worker.name = name
-    if phone:
-        worker.phone = phone
-    if bank_card:
-        worker.bank_card = bank_card
-    if bank_name:
-        worker.bank_name = bank_name
-    if trade:
-        worker.trade = trade
-    worker.save()
+        worker = Worker(id_number=id_number, name=name)
+        worker.save()
+    elif worker.name != name:
+        worker.name = name
+        worker.save(update_fields=["name", "updated_at"])
 
     existing = ProjectWorker.objects.select_for_update().filter(project=project, worker=worker).first()
     action = "project_worker.entered"
@@ -243,6 +244,14 @@ def project_worker_enter(
         if existing.exit_date:
             pw.exit_date = pw.settled_on = pw.settlement_confirmed_on = None
     pw.team = team
+    if phone:
+        pw.phone = phone
+    if bank_card:
+        pw.bank_card = bank_card
+    if bank_name:
+        pw.bank_name = bank_name
+    if trade:
+        pw.trade = trade
     pw.entry_date = entry
     pw.contract_signed_on = contract
     pw.wage_basis = wage_basis

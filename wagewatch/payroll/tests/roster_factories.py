@@ -55,7 +55,7 @@ def pay(project, month, lines: list[tuple], *, actor=None):
 
 
 def disburse(project, pw_or_account, amount, *, month=MONTH, ref: str, name: str = "", paid_on: date = date(2026, 4, 10)):
-    account = pw_or_account if isinstance(pw_or_account, str) else pw_or_account.worker.bank_card
+    account = pw_or_account if isinstance(pw_or_account, str) else pw_or_account.bank_card
     return BankDisbursement.objects.create(
         project=project,
         paid_at=datetime.combine(paid_on, time(10), tzinfo=SHANGHAI),

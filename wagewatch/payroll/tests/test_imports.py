@@ -70,7 +70,7 @@ def test_teams_and_roster_import_then_resend_changes_nothing(world, roster):
     assert Team.objects.filter(project=world.projects["housing_b"]).count() == 2
     assert Team.objects.get(name="钢筋班").enterprise == world.enterprises["contractor_a"]
     pw = roster[1]
-    assert pw.worker.name == "张三" and pw.worker.bank_card == "6222020200000000001" and pw.team.name == "钢筋班"
+    assert pw.worker.name == "张三" and pw.bank_card == "6222020200000000001" and pw.team.name == "钢筋班"
     assert pw.agreed_rate == Decimal("350") and pw.wage_basis == "daily" and pw.contract_signed_on == date(2026, 3, 1)
     assert roster[3].wage_basis == "piece" and roster[3].entry_date == date(2026, 3, 5)
     job = ImportJob.objects.filter(kind=Kind.WORKERS).get()
@@ -186,7 +186,7 @@ def test_quantities_disbursements_and_instalments(world, roster):
     assert (job.status, job.rows_created) == ("done", 2), job.rejected
     b2 = BankDisbursement.objects.get(reference="B2")
     assert b2.payee_account == "6222020200000000002" and b2.month == date(2026, 11, 1) and b2.amount == Decimal("9000")
-    assert b2.payee_account_digest == Worker.objects.get(name="李四").bank_card_digest
+    assert b2.payee_account_digest == ProjectWorker.objects.get(worker__name="李四").bank_card_digest
     assert run_file(world, Kind.DISBURSEMENTS, csv_bytes(rows)).rows_unchanged == 2
     rows[2][4] = "9500"
     job = run_file(world, Kind.DISBURSEMENTS, csv_bytes(rows))

@@ -17,9 +17,10 @@ def test_small_month_has_real_encrypted_values_and_every_kind_planted(world):
     worker = Worker.objects.first()
     assert validate_id_number(worker.id_number) == worker.id_number
     assert worker.id_number_digest == lookup_digest(ID_NUMBER, worker.id_number)
-    assert worker.bank_card_digest == lookup_digest(BANK_CARD, worker.bank_card)
-    # the bank statement pays the worker's own card
-    assert BankDisbursement.objects.filter(payee_account_digest=worker.bank_card_digest).exists()
+    pw = worker.project_workers.first()
+    assert pw.bank_card_digest == lookup_digest(BANK_CARD, pw.bank_card)
+    # the bank statement pays the card the project registered for him
+    assert BankDisbursement.objects.filter(payee_account_digest=pw.bank_card_digest).exists()
     # ciphertext at rest
     from django.db import connection
 
