@@ -341,12 +341,23 @@ def _existing_by_external_id(channel: str, external_id: str) -> Complaint | None
 
 
 def _may_join(channel: str, c: _Clean, case: Case) -> bool:
-    """A reconciliation complaint is reported by the office, with the same phone for every
-    project, so "a complainant in common" says nothing: it repeats only an open case of the same
-    project (the same project's next red month), never another project of the same contractor."""
-    if channel != Channel.RECONCILIATION:
-        return True
-    return c.project is not None and case.project_id == c.project.pk
+    """Whether a repeat candidate may take this complaint. A reconciliation complaint is reported
+    by the office, with the same phone for every project, so "a complainant in common" says
+    nothing: it repeats only an open case of the same project (the same project's next red
+    month), never another project of the same contractor."""
+    if channel == Channel.RECONCILIATION:
+        return c.project is not None and case.project_id == c.project.pk
+    if channel == Channel.WORKER_PHONE:
+        # Self-service: only the phone is proven (by SMS); the ID number and the co-workers are
+        # typed. A repeat through them would put this complaint, and so this phone's pages and
+        # SMS, into another person's case: it repeats only a case that already names this phone
+        # (other candidates are still shown to the office, which may merge them).
+        digest = lookup_digest(PHONE, c.phone)
+        return bool(digest) and (
+            Complaint.objects.filter(case=case, complainant_phone_digest=digest).exists()
+            or ComplaintWorker.objects.filter(complaint__case=case, phone_digest=digest).exists()
+        )
+    return True
 
 
 def complaint_register(
