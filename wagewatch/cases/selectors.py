@@ -77,18 +77,67 @@ def case_list(
         qs = qs.filter(is_major=True)
     q = (q or "").strip()
     if q:
-        if CASE_NUMBER.fullmatch(q.upper()):
-            qs = qs.filter(number=q.upper())
-        elif len(q) >= 3:
-            # PostgreSQL answers this from the trigram indexes (migration 0006).
-            qs = qs.filter(Q(employer_name__contains=q) | Q(project_name__contains=q))
-        else:
-            # One or two characters hold no trigram: a trigram index would be read whole, slower
-            # than scanning, so keep the planner off it with strpos (instr on SQLite).
-            qs = qs.alias(
-                in_employer=StrIndex("employer_name", Value(q)), in_project=StrIndex("project_name", Value(q))
-            ).filter(Q(in_employer__gt=0) | Q(in_project__gt=0))
+        qs = ledger_search(qs, q)
     return qs.select_related("territory", "lead_organisation", "employer").order_by("-registered_at", "-id")
+
+
+# A phone (mobile, or a landline with its area code) or an ID number typed into the search box,
+# with spaces or dashes: these are looked up by their keyed digest, exact match only.
+PHONE_LIKE = re.compile(r"1[3-9]\d{9}|0\d{9,11}")
+ID_NUMBER_LIKE = re.compile(r"\d{17}[\dX]|\d{15}")
+# Cases found by a person's name, at most: a name shared by more people than this is too vague
+# to list (the clerk adds a phone or an ID number).
+NAMED_CASES_LIMIT = 500
+
+
+def _cases_of_person(*, name: str = "", kind: str = "", digest: str = "") -> list[int]:
+    """Ids of the cases whose complainant or named worker has this exact name, or this phone or
+    ID number (by digest). Read first, from the indexed columns, so the ledger's query stays an
+    OR of index scans."""
+    from wagewatch.intake.models import Complaint, ComplaintWorker
+
+    if name:
+        complaints, workers = Complaint.objects.filter(complainant_name=name), ComplaintWorker.objects.filter(name=name)
+    else:
+        field = "phone_digest" if kind == "phone" else "id_number_digest"
+        complaints = Complaint.objects.filter(**{f"complainant_{field}": digest})
+        workers = ComplaintWorker.objects.filter(**{field: digest})
+    ids = set(complaints.values_list("case_id", flat=True)[:NAMED_CASES_LIMIT])
+    ids.update(workers.values_list("complaint__case_id", flat=True)[:NAMED_CASES_LIMIT])
+    return sorted(ids)[:NAMED_CASES_LIMIT]
+
+
+def ledger_search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
+    """The ledger's one search box, by what the text looks like:
+
+    - a case number (AJ…) or a complaint number (TS…): that case, or the case holding that complaint;
+    - a phone number or an ID number (spaces and dashes allowed): the cases whose complainant or
+      named worker has it, exact match through `lookup_digest` (clear numbers are never queried);
+    - other text: the employer or project name containing it, or a complainant or named worker of
+      exactly that name.
+
+    Only narrows `qs`, which the caller has already scoped to the user: nothing out of scope is found."""
+    from wagewatch.core.protected import ID_NUMBER, PHONE, lookup_digest, normalise
+    from wagewatch.intake.models import Complaint
+
+    q = q.strip()
+    code = q.upper()
+    if CASE_NUMBER.fullmatch(code):
+        return qs.filter(Q(number=code) | Q(pk__in=Complaint.objects.filter(number=code).values("case_id")))
+    compact = normalise(ID_NUMBER, q)
+    if PHONE_LIKE.fullmatch(compact):
+        return qs.filter(pk__in=_cases_of_person(kind=PHONE, digest=lookup_digest(PHONE, compact)))
+    if ID_NUMBER_LIKE.fullmatch(compact):
+        return qs.filter(pk__in=_cases_of_person(kind=ID_NUMBER, digest=lookup_digest(ID_NUMBER, compact)))
+    named = Q(pk__in=_cases_of_person(name=q)) if len(q) <= 50 else Q(pk__in=[])
+    if len(q) >= 3:
+        # PostgreSQL answers this from the trigram indexes (migration 0006).
+        return qs.filter(Q(employer_name__contains=q) | Q(project_name__contains=q) | named)
+    # One or two characters hold no trigram: a trigram index would be read whole, slower than
+    # scanning, so keep the planner off it with strpos (instr on SQLite).
+    return qs.alias(in_employer=StrIndex("employer_name", Value(q)), in_project=StrIndex("project_name", Value(q))).filter(
+        Q(in_employer__gt=0) | Q(in_project__gt=0) | named
+    )
 
 
 def unit_inbox(user) -> QuerySet[Case]:

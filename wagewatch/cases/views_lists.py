@@ -80,7 +80,11 @@ class OpenChoiceField(forms.ChoiceField):
 
 
 class CaseFilterForm(forms.Form):
-    q = forms.CharField(label="案件编号/单位/项目", required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": "AJ…、单位或项目名称"}))
+    q = forms.CharField(
+        label="查找",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "案件编号、投诉编号、投诉人姓名、电话、身份证号、单位或项目名称"}),
+    )
     state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), ("open", "全部未结")] + CaseState.choices)
     unit = OpenChoiceField(label="牵头单位", required=False)
     territory = OpenChoiceField(label="辖区", required=False)

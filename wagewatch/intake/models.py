@@ -112,7 +112,11 @@ class Complaint(models.Model):
                 fields=["channel", "external_id"], condition=~Q(external_id=""), name="unique_complaint_channel_external_id"
             )
         ]
-        indexes = [models.Index(fields=["case", "received_at"])]
+        indexes = [
+            models.Index(fields=["case", "received_at"]),
+            # The ledger finds cases by a complainant's exact name (cases.selectors.ledger_search).
+            models.Index(fields=["complainant_name"], name="complaint_complainant_name"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.complainant_name}"
@@ -132,6 +136,7 @@ class ComplaintWorker(models.Model):
     class Meta:
         verbose_name = "涉及劳动者"
         verbose_name_plural = "涉及劳动者"
+        indexes = [models.Index(fields=["name"], name="complaint_worker_name")]
 
     def __str__(self) -> str:
         return self.name
