@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from wagewatch.core.protected import validate_bank_card, validate_id_number, validate_phone
 
@@ -65,6 +66,31 @@ def datetime_parse(text: str) -> datetime:
         offset = timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])))
         return value.replace(tzinfo=offset).astimezone(UTC)
     return value.replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+EARLIEST = date(2000, 1, 1)  # nothing the platform supervises happened before this
+CLOCK_SKEW = 600  # seconds: a bank or gate clock slightly ahead of ours is not an error
+
+
+def past_datetime_parse(text: str) -> datetime:
+    """A time that has already happened (a bank payment, a gate punch): not in the future, not before 2000."""
+    value = datetime_parse(text)
+    now = timezone.now()
+    if value.timestamp() > now.timestamp() + CLOCK_SKEW:
+        raise ValueError(f"“{text}”晚于当前时间:已发生的付款或考勤不能是将来的时间,请核对日期")
+    if value.astimezone(SHANGHAI).date() < EARLIEST:
+        raise ValueError(f"“{text}”早于2000年:请核对年份")
+    return value
+
+
+def past_date_parse(text: str) -> date:
+    """A day that has already come (a payment date), in Beijing time."""
+    value = date_parse(text)
+    if value > timezone.localdate():
+        raise ValueError(f"“{text}”晚于今天:已发生的拨付不能是将来的日期,请核对")
+    if value < EARLIEST:
+        raise ValueError(f"“{text}”早于2000年:请核对年份")
+    return value
 
 
 def decimal_parse(text: str, *, places: int = 2, max_digits: int = 14, positive: bool = False, unit: str = "元") -> Decimal:

@@ -686,7 +686,7 @@ def disbursements_check(ctx: Context, frame: pl.DataFrame):
         r = row["_row"]
         values = {
             "reference": _parse(ctx, row, "reference", _text(64), required=True),
-            "paid_at": _parse(ctx, row, "paid_at", cells.datetime_parse, required=True),
+            "paid_at": _parse(ctx, row, "paid_at", cells.past_datetime_parse, required=True),
             "payee_name": _parse(ctx, row, "payee_name", _text(50), required=True),
             "payee_account": _parse(ctx, row, "payee_account", cells.bank_card_clean, required=True),
             "amount": _parse(ctx, row, "amount", lambda v: cells.decimal_parse(v, positive=True), required=True),
@@ -769,7 +769,7 @@ def instalments_check(ctx: Context, frame: pl.DataFrame):
         r = row["_row"]
         values = {
             "reference": _parse(ctx, row, "reference", _text(64), required=True),
-            "paid_on": _parse(ctx, row, "paid_on", cells.date_parse, required=True),
+            "paid_on": _parse(ctx, row, "paid_on", cells.past_date_parse, required=True),
             "amount": _parse(ctx, row, "amount", lambda v: cells.decimal_parse(v, positive=True), required=True),
             "payer": _parse(ctx, row, "payer", _text(200)) or "",
         }

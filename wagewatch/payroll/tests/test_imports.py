@@ -179,8 +179,8 @@ def test_quantities_disbursements_and_instalments(world, roster):
     assert job.status == "done" and WorkQuantity.objects.get().quantity == Decimal("120.500")
     rows = [
         ["银行流水号", "付款时间", "收款人", "收款账号", "金额", "工资所属月份"],
-        ["B1", "2026-12-10 10:00:00", "张三", "6222020200000000001", "7700", "2026-11"],
-        ["B2", "2026-12-10 10:00:01", "李四", "6222 0202 0000 0000 002", "9000", ""],
+        ["B1", "2026-12-01 10:00:00", "张三", "6222020200000000001", "7700", "2026-11"],
+        ["B2", "2026-12-01 10:00:01", "李四", "6222 0202 0000 0000 002", "9000", ""],
     ]
     job = run_file(world, Kind.DISBURSEMENTS, csv_bytes(rows))
     assert (job.status, job.rows_created) == ("done", 2), job.rejected
@@ -193,6 +193,27 @@ def test_quantities_disbursements_and_instalments(world, roster):
     assert job.status == "rejected" and "金额" in job.rejected[0]["reason"] and BankDisbursement.objects.get(reference="B2").amount == Decimal("9000")
     job = run_file(world, Kind.INSTALMENTS, csv_bytes([["流水号", "拨付日期", "金额", "拨付单位"], ["R1", "2026-11-05", "300000", "西城置业有限公司"]]))
     assert job.status == "done" and LabourCostInstalment.objects.get().amount == Decimal("300000")
+
+
+def test_payments_dated_in_the_future_or_before_2000_are_refused(world, roster):
+    """A bank record or a labour-cost instalment is something that has happened: the README's example
+    bank file, dated a week ahead, was accepted."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tomorrow = timezone.localtime() + timedelta(days=1)
+    rows = [
+        ["银行流水号", "付款时间", "收款人", "收款账号", "金额", "工资所属月份"],
+        ["F1", tomorrow.strftime("%Y-%m-%d %H:%M:%S"), "张三", "6222020200000000001", "7700", "2026-11"],
+        ["F2", "1999-12-31 10:00:00", "张三", "6222020200000000001", "7700", "2026-11"],
+    ]
+    job = run_file(world, Kind.DISBURSEMENTS, csv_bytes(rows))
+    assert job.status == "rejected" and not BankDisbursement.objects.exists()
+    reasons = {r["row"]: r["reason"] for r in job.rejected}
+    assert "晚于当前时间" in reasons[2] and "早于2000年" in reasons[3]
+    job = run_file(world, Kind.INSTALMENTS, csv_bytes([["流水号", "拨付日期", "金额", "拨付单位"], ["R2", tomorrow.strftime("%Y-%m-%d"), "1", ""]]))
+    assert job.status == "rejected" and "晚于今天" in job.rejected[0]["reason"] and not LabourCostInstalment.objects.exists()
 
 
 def test_json_push_uses_english_keys(world, roster):
@@ -215,13 +236,18 @@ def test_the_documented_example_files_import(world):
     from django.conf import settings
 
     folder = Path(settings.BASE_DIR) / "docs" / "examples" / "payroll"
+    world_team_enterprise = {"teams.csv": ("信达建筑劳务分包有限公司", world.enterprises["contractor_a"].name)}  # the README's demo name
     order = [
         (Kind.TEAMS, "teams.csv", 2), (Kind.WORKERS, "workers.csv", 3), (Kind.ATTENDANCE, "attendance.csv", 30),
         (Kind.ATTENDANCE, "attendance-gb18030.csv", 0), (Kind.ATTENDANCE, "attendance.xlsx", 0), (Kind.QUANTITIES, "quantities.csv", 1),
         (Kind.PAYROLL, "payroll.csv", 3), (Kind.DISBURSEMENTS, "disbursements.csv", 3), (Kind.INSTALMENTS, "instalments.csv", 1),
     ]
     for kind, name, created in order:
-        job = run_file(world, kind, (folder / name).read_bytes(), filename=name)
+        data = (folder / name).read_bytes()
+        if name in world_team_enterprise:
+            old, new = world_team_enterprise[name]
+            data = data.replace(old.encode(), new.encode())
+        job = run_file(world, kind, data, filename=name)
         assert (job.status, job.rows_created) == ("done", created), (name, job.error, job.rejected)
     for kind, name in ((Kind.ATTENDANCE, "attendance.json"), (Kind.DISBURSEMENTS, "disbursements.json")):
         rows = json.loads((folder / name).read_text())

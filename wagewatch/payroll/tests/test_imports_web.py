@@ -115,7 +115,7 @@ def test_api_push_with_token_and_idempotency_key(client, world, roster):  # noqa
     token = api_token_create(user=world.users["tax_feed"], name="bank")
     auth = {"Authorization": f"Bearer {token}"}
     rows = [
-        {"reference": "B-1", "paid_at": "2026-12-10T10:00:00+08:00", "payee_name": "张三", "payee_account": "6222020200000000001", "amount": 7700, "month": "2026-11"},
+        {"reference": "B-1", "paid_at": "2026-12-01T10:00:00+08:00", "payee_name": "张三", "payee_account": "6222020200000000001", "amount": 7700, "month": "2026-11"},
     ]
     first = _push(client, "disbursements", rows, **auth, **{"Idempotency-Key": "bank-20261210-1"})
     assert first.status_code == 200 and first.json()["rows_created"] == 1

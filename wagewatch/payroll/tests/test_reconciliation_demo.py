@@ -1,7 +1,5 @@
 """The demo's payroll months: findings, warnings and one case opened by the reconciliation."""
 
-import time
-
 import pytest
 
 from wagewatch.demo import loader
@@ -14,9 +12,7 @@ def test_demo_projects_show_findings_warnings_and_a_reconciliation_case(settings
     settings.VAR_DIR = tmp_path
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    started = time.monotonic()
-    ctx = loader.load()
-    assert time.monotonic() - started < 120
+    ctx = loader.load()  # its time is measured by bench, not asserted here (a loaded machine is not a failure)
     kinds = set(Finding.objects.filter(status="open").values_list("kind", flat=True))
     assert {"shortfall", "paid_to_other", "no_wage_from_account"} <= kinds
     red = PayrollWarning.objects.filter(level="red", active=True)
