@@ -82,11 +82,18 @@ def parse_month(value: str) -> date | None:
     return date(year, month, 1)
 
 
+UNKNOWN_STREET = "不清楚在哪个街道(由工作人员核实)"
+
+
 def territory_choices() -> list:
     """Streets of the district, each with its communities, as grouped choices."""
     rows = list(Territory.objects.filter(level__in=[Territory.Level.STREET, Territory.Level.COMMUNITY]).order_by("path"))
     streets = [t for t in rows if t.level == Territory.Level.STREET]
     choices: list = [("", "请选择")]
+    district = next((t for t in Territory.objects.filter(level=Territory.Level.DISTRICT).order_by("path")[:1]), None)
+    if district is not None:
+        # A worker who does not know the street is not turned away: the office finds out and assigns it.
+        choices.append((str(district.pk), UNKNOWN_STREET))
     for street in streets:
         options = [(str(street.pk), f"{street.name}(不清楚哪个社区)")]
         options += [(str(t.pk), f"{street.name} · {t.name}") for t in rows if t.parent_id == street.pk]

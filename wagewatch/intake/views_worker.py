@@ -84,6 +84,8 @@ EVIDENCE_FILES_PER_CASE = (20, 86400)
 RATINGS_PER_CASE = (10, 86400)
 
 PENDING_KEY = "worker_complaint"
+# Files attached to a form that came back with an error: kept so the worker need not pick them again.
+DRAFT_FILES_KEY = "worker_complaint_files"
 DONE_KEY = "worker_done"
 TRACK_KEY = "worker_track"
 GRANTS_KEY = "worker_grants"
@@ -477,7 +479,11 @@ def complain(request, token: str | None = None):
     pending = _session_get(request, PENDING_KEY)
     project_pk = project.pk if project else None
     same = pending if pending and pending.get("project") == project_pk else None
-    stashed = len(same["files"]) if same else 0
+    draft = _session_get(request, DRAFT_FILES_KEY)
+    if draft and draft.get("project") != project_pk:
+        draft = None
+    kept = (list(same["files"]) if same else []) + (list(draft["files"]) if draft else [])
+    stashed = len(kept)
     status = 200
     if request.method == "POST":
         form = ComplaintForm(request.POST, request.FILES, project=project, stashed_files=stashed)
@@ -511,10 +517,11 @@ def complain(request, token: str | None = None):
             if not form.errors:
                 if pending and pending is not same:
                     _stash_delete(pending.get("files"))
-                stash = same["stash"] if same else secrets.token_hex(8)
-                files = list(same["files"]) if same else []
-                files += _stash_files(form.cleaned_data.get("files") or [], stash, start=len(files) + 1)
+                stash = same["stash"] if same else (draft["stash"] if draft else secrets.token_hex(8))
+                files = list(kept)
+                files += _stash_files(form.cleaned_data.get("files") or [], stash, start=_next_index(files))
                 _stash_purge_old()
+                request.session.pop(DRAFT_FILES_KEY, None)
                 _session_put(
                     request,
                     PENDING_KEY,
@@ -531,14 +538,36 @@ def complain(request, token: str | None = None):
                 return redirect("worker:complain_confirm")
         elif form.is_bound:
             status = 400
+            kept += _keep_draft_files(request, form, draft, project_pk, kept)
     else:
         form = ComplaintForm(initial=dict(same["data"]) if same else None, project=project, stashed_files=stashed)
     return render(
         request,
         "intake/worker/complain.html",
-        {"form": form, "project": project, "stashed": same["files"] if same else []},
+        {"form": form, "project": project, "stashed": kept},
         status=status,
     )
+
+
+def _next_index(files: list[dict]) -> int:
+    """File names in a stash are numbered; a draft's files and the form's new ones never collide."""
+    numbers = [int(re.sub(r"\D", "", entry["path"].rsplit("/", 1)[-1].split(".")[0]) or 0) for entry in files]
+    return max(numbers, default=0) + 1
+
+
+def _keep_draft_files(request, form, draft, project_pk, kept) -> list[dict]:
+    """A form that came back with an error keeps the files it carried (when they themselves were
+    accepted): the worker corrects the field and submits without choosing the photos again."""
+    if "files" in form.errors or not form.cleaned_data.get("files"):
+        return []
+    stash = draft["stash"] if draft else secrets.token_hex(8)
+    try:
+        added = _stash_files(form.cleaned_data["files"], stash, start=_next_index(kept))
+    except ValidationError:
+        return []
+    files = (list(draft["files"]) if draft else []) + added
+    _session_put(request, DRAFT_FILES_KEY, {"project": project_pk, "stash": stash, "files": files, "expires": _now_ts() + PENDING_SECONDS})
+    return added
 
 
 def _stored_registration(token: str) -> dict | None:
@@ -936,6 +965,9 @@ def leave(request):
     pending = _session_get(request, PENDING_KEY)
     if pending:
         _stash_delete(pending.get("files"))
+    draft = _session_get(request, DRAFT_FILES_KEY)
+    if draft:
+        _stash_delete(draft.get("files"))
     for key in (PENDING_KEY, DONE_KEY, TRACK_KEY, GRANTS_KEY):
         request.session.pop(key, None)
     messages.info(request, "已退出。再次查询需要重新获取验证码。")

@@ -209,6 +209,29 @@ def test_form_errors_are_chinese_and_send_no_code(client, world, django_capture_
     assert Complaint.objects.count() == 0
 
 
+def test_a_photo_attached_to_a_form_with_an_error_is_kept(client, world, django_capture_on_commit_callbacks, outbox):
+    """The worker fixes the wrong field and submits again without choosing the photo again; the photo
+    reaches the case."""
+    response = fill_form(client, django_capture_on_commit_callbacks, world, files=[png("工资条.png")], amount_owed="很多")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "钱数请填数字" in page and "已经上传了1个文件" in page
+    assert outbox == []
+    case = file_complaint(client, django_capture_on_commit_callbacks, world)
+    assert list(Evidence.objects.values_list("original_name", "case_id")) == [("工资条.png", case.pk)]
+
+
+def test_a_worker_who_does_not_know_the_street_can_still_complain(client, world, django_capture_on_commit_callbacks, outbox):
+    from wagewatch.intake.forms_worker import UNKNOWN_STREET
+
+    form = client.get(reverse("worker:complain")).content.decode()
+    assert UNKNOWN_STREET in form
+    district = world.territories["district"]
+    case = file_complaint(client, django_capture_on_commit_callbacks, world, territory_id=str(district.pk))
+    # Nobody is guessed: the case waits, registered, for the office to find the street and assign it.
+    assert case.territory == district and case.state == CaseState.REGISTERED
+
+
 def test_pending_complaint_is_encrypted_in_the_session(client, world, django_capture_on_commit_callbacks, outbox):
     fill_form(client, django_capture_on_commit_callbacks, world)
     stored = Session.objects.get(session_key=client.session.session_key)
