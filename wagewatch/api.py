@@ -1,7 +1,15 @@
 """The HTTP API at /api/v1/: one NinjaAPI, one router per app, one error shape.
 
-Every error answers {"code": ..., "message": <Chinese>, "errors": [{"field": ..., "message": ...}]}.
+Every error answers {"code": ..., "message": <Chinese>, "errors": [{"field": ..., "message": ...}]},
+documented in the OpenAPI as the `Error` schema on every status an operation can answer (see
+`_document_errors`). A request the API cannot read (a body that is not UTF-8 JSON, a lone surrogate,
+a NUL) is a 4xx in that shape; an unexpected exception is logged and answers a 500 in that shape,
+never a stack trace or an HTML page.
 """
+
+import json
+import logging
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -9,10 +17,76 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
 from wagewatch.core.auth import BearerTokenAuth
+
+logger = logging.getLogger("wagewatch.api")
+
+
+class UnreadableRequest(ValueError):
+    """A request the API cannot read: a body that is not UTF-8 JSON (400), or a string in it or in
+    a parameter that is not text (`field` set: 422 on that field). The message is Chinese."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def response(self, request):
+        if self.field is None:
+            return api.create_response(request, error_body("unreadable", self.message), status=400)
+        errors = [{"field": self.field, "message": self.message}]
+        return api.create_response(request, error_body("invalid", self.message, errors), status=422)
+
+
+def text_refusal(text: str) -> str:
+    """Why `text` cannot be stored or searched ("" when it can): a NUL (PostgreSQL refuses it) or
+    a lone surrogate (not a character: it cannot be encoded as UTF-8)."""
+    if "\x00" in text:
+        return "不能包含空字符(NUL, \\u0000)"
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        return "包含无效的 Unicode 字符(单独的代理项)"
+    return ""
+
+
+def _refuse_bad_text(value: Any, path: str = "") -> None:
+    if isinstance(value, str):
+        reason = text_refusal(value)
+        if reason:
+            raise UnreadableRequest(reason, field=path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_bad_text(key, path)
+            _refuse_bad_text(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_bad_text(item, f"{path}.{index}" if path else str(index))
+
+
+class StrictParser(Parser):
+    """JSON bodies must be UTF-8 JSON whose strings are text; query and form values likewise."""
+
+    def parse_body(self, request):
+        try:
+            text = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UnreadableRequest("请求体不是有效的 UTF-8 编码") from None
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise UnreadableRequest(f"请求体不是有效的 JSON(第{getattr(exc, 'lineno', '?')}行第{getattr(exc, 'colno', '?')}列)") from None
+        _refuse_bad_text(data)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        result = super().parse_querydict(data, list_fields, request)
+        for key, value in result.items():
+            if isinstance(value, (str, list)):
+                _refuse_bad_text(value, key)
+        return result
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -21,13 +95,71 @@ class ChineseJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+# The one error shape, as the OpenAPI documents it (some errors add keys, e.g. an import's report).
+ERROR_SCHEMA = {
+    "type": "object",
+    "title": "Error",
+    "required": ["code", "message", "errors"],
+    "properties": {
+        "code": {"type": "string", "description": "机器可读的错误类别,如 invalid、not_found、forbidden"},
+        "message": {"type": "string", "description": "给人看的中文说明"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+ERROR_DESCRIPTIONS = {
+    "400": "请求无法读取(请求体不是 UTF-8 编码的 JSON,或地址含空字符)",
+    "401": "未登录,或接口令牌无效",
+    "403": "您的角色无权执行此操作",
+    "404": "未找到该记录,或您无权查看",
+    "422": "提交的数据不正确:errors 逐项说明",
+    "500": "系统错误(已记录)",
+}
+
+
+def _document_errors(schema: dict) -> None:
+    """Every status a client can get, in the one error shape: 401, 403 and 500 on every operation;
+    404 and 422 where it takes parameters (an id, a filter naming an object) or a body; 400 where it
+    reads a body or a path (unreadable JSON, a NUL). What a route declares itself is kept."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            params = operation.get("parameters", [])
+            has_body = "requestBody" in operation
+            codes = ["401", "403", "500"]
+            if params or has_body:
+                codes += ["404", "422"]
+            if has_body or any(p.get("in") == "path" for p in params):
+                codes.append("400")
+            responses = operation["responses"]
+            for code in codes:
+                responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code], "content": ref})
+
+
+class WagewatchAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        _document_errors(schema)
+        return schema
+
+
+api = WagewatchAPI(
     renderer=ChineseJSONRenderer(),
     title="根治欠薪智慧监管平台 API",
     version="1",
     description="接口认证:请求头 `Authorization: Bearer <令牌>`(令牌用 `python manage.py create_api_token 用户名` 生成),或已登录的浏览器会话。",
     auth=[BearerTokenAuth(), django_auth],
     urls_namespace="api",
+    parser=StrictParser(),
 )
 
 
@@ -48,8 +180,31 @@ def on_validation_error(request, exc: NinjaValidationError):
 
 def _chinese_pydantic(error: dict) -> str:
     kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
     if kind == "missing":
         return "必填"
+    if kind == "value_error":
+        return str(ctx.get("error") or error.get("msg", "格式不正确")).removeprefix("Value error, ")
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"不能小于{ctx.get('ge', ctx.get('gt'))}" if kind == "greater_than_equal" else f"应大于{ctx.get('gt')}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"不能大于{ctx.get('le')}" if kind == "less_than_equal" else f"应小于{ctx.get('lt')}"
+    if kind == "decimal_max_places":
+        return f"最多保留{ctx.get('decimal_places')}位小数"
+    if kind in ("decimal_max_digits", "decimal_whole_digits"):
+        return "数值过大,请核对"
+    if kind == "finite_number":
+        return "应为有限的数字"
+    if kind in ("too_long", "string_too_long"):
+        return f"过长(最多{ctx.get('max_length')}项)" if kind == "too_long" else f"过长(最多{ctx.get('max_length')}个字)"
+    if kind == "date_from_datetime_parsing" or kind == "date_from_datetime_inexact":
+        return "日期格式应为 YYYY-MM-DD"
+    if kind.startswith("datetime"):
+        return "时间格式应为 ISO 8601,如 2026-03-01T09:30:00+08:00"
+    if kind.startswith("bool"):
+        return "应为 true 或 false"
+    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
+        return "应为列表" if kind == "list_type" else "应为对象"
     if kind.startswith("int"):
         return "应为整数"
     if kind.startswith("date"):
@@ -88,7 +243,28 @@ def on_unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, UnreadableRequest):
+        # ninja wraps whatever the parser raises into "400 Cannot parse request body".
+        return exc.__cause__.response(request)
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return api.create_response(request, error_body("unreadable", "请求体无法解析:应为 UTF-8 编码的 JSON"), status=400)
     return api.create_response(request, error_body(f"http_{exc.status_code}", str(exc)), status=exc.status_code)
+
+
+@api.exception_handler(UnreadableRequest)
+def on_unreadable(request, exc: UnreadableRequest):
+    # Query and form values (the body comes wrapped in an HttpError, above).
+    return exc.response(request)
+
+
+SERVER_ERROR_MESSAGE = "系统出现错误,已记录。请稍后再试;如果一再出现,请联系系统管理员"
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc: Exception):
+    """Anything else: logged with its stack, answered in the one error shape without it."""
+    logger.error("API %s %s 出错", request.method, request.path, exc_info=exc)
+    return api.create_response(request, error_body("server_error", SERVER_ERROR_MESSAGE), status=500)
 
 
 def _register_routers() -> None:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("w/", include("wagewatch.intake.urls_worker")),
 ]
 
+handler400 = "wagewatch.core.views.bad_request"
 handler403 = "wagewatch.core.views.forbidden"
 handler404 = "wagewatch.core.views.not_found"
 handler500 = "wagewatch.core.views.server_error"

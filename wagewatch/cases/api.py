@@ -33,6 +33,7 @@ from wagewatch.core.models import Organisation, Territory
 from wagewatch.core.pagination import CappedPageNumberPagination
 from wagewatch.core.protected import PHONE, mask
 from wagewatch.core.redact import redact_text
+from wagewatch.core.values import Amount, Count, Id
 from wagewatch.history.selectors import timeline_for
 
 from . import selectors, services
@@ -90,7 +91,7 @@ class ErrorOut(Schema):
 # ---------------------------------------------------------------- schemas
 
 
-class TerritoryRef(Schema):
+class CaseTerritoryRef(Schema):
     code: str
     name: str
 
@@ -101,7 +102,7 @@ class CaseFields(Schema):
     state_label: str
     channel: str
     channel_label: str
-    territory: TerritoryRef
+    territory: CaseTerritoryRef
     industry: str
     employer_name: str
     project_name: str
@@ -185,7 +186,7 @@ class CaseComplaintOut(Schema):
     amount_owed: Decimal
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     seq: int
     recorded_at: datetime
     actor: str
@@ -224,7 +225,7 @@ class CaseDetailOut(CaseFields):
     deadlines: list[DeadlineOut]
     assignments: list[AssignmentOut]
     complaints: list[CaseComplaintOut]
-    events: list[EventOut]
+    events: list[CaseEventOut]
     actions: list[ActionOut]
 
 
@@ -341,7 +342,7 @@ def case_detail(user, case: Case) -> dict:
 
 class CaseFilters(Schema):
     state: str = ""
-    unit: int | None = None
+    unit: Id | None = None
     territory: str = ""
     channel: str = ""
     overdue: bool = False
@@ -397,18 +398,18 @@ class TransitionIn(Schema):
     """
 
     action: str
-    lead_id: int | None = None
-    assisting_ids: list[int] | None = None
+    lead_id: Id | None = None
+    assisting_ids: list[Id] | None = None
     responsible_leader: str = ""
     responsible_person: str = ""
     measures: str = ""
     reason: str = ""
     note: str = ""
-    amount_verified: Decimal | None = None
-    workers_verified: int | None = None
+    amount_verified: Amount | None = None
+    workers_verified: Count | None = None
     facts_clear: bool = False
-    amount_paid: Decimal | None = None
-    workers_paid: int | None = None
+    amount_paid: Amount | None = None
+    workers_paid: Count | None = None
     summary: str = ""
     resolved: bool | None = None
     paid_in_full: bool | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from wagewatch.core.calendar import deadline_for
 from wagewatch.core.models import Organisation, Role, TimeLimit, User
+from wagewatch.core.values import amount_check, count_check
 from wagewatch.history.services import event_append, events_append
 
 from . import numbers
@@ -78,14 +79,10 @@ def _money(value, field: str, label: str, errors: dict, *, required: bool = True
             errors.setdefault(field, []).append(f"{label}必填")
         return None
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        errors.setdefault(field, []).append(f"{label}应为数字(单位:元)")
+        return amount_check(value)
+    except ValueError as exc:
+        errors.setdefault(field, []).append(f"{label}{exc}")
         return None
-    if amount < 0:
-        errors.setdefault(field, []).append(f"{label}不能为负数")
-        return None
-    return amount
 
 
 def _count(value, field: str, label: str, errors: dict, *, required: bool = True, minimum: int = 0) -> int | None:
@@ -94,14 +91,10 @@ def _count(value, field: str, label: str, errors: dict, *, required: bool = True
             errors.setdefault(field, []).append(f"{label}必填")
         return None
     try:
-        n = int(value)
-    except (TypeError, ValueError):
-        errors.setdefault(field, []).append(f"{label}应为整数")
+        return count_check(value, minimum=minimum)
+    except ValueError as exc:
+        errors.setdefault(field, []).append(f"{label}{exc}")
         return None
-    if n < minimum:
-        errors.setdefault(field, []).append(f"{label}不能小于{minimum}")
-        return None
-    return n
 
 
 def _raise(errors: dict) -> None:

@@ -2,12 +2,14 @@
 
 Anything outside the caller's scope answers 404; users' phone numbers are always masked."""
 
-from __future__ import annotations
 
 from datetime import datetime
 
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+
+from wagewatch.core.pagination import BoundedPageNumberPagination
+from wagewatch.core.values import Id
 
 from . import selectors
 from .models import Organisation, Territory, User
@@ -121,38 +123,38 @@ def _user(request) -> User:
 
 
 @router.get("/territories", response=list[TerritoryOut], summary="辖区列表")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(BoundedPageNumberPagination, page_size=50, max_page_size=500)
 def territory_list(request, q: str = "", level: str = ""):
     return selectors.territory_list(user=_user(request), search=q, level=level)
 
 
 @router.get("/territories/{territory_id}", response=TerritoryOut, summary="辖区详情")
-def territory_detail(request, territory_id: int):
+def territory_detail(request, territory_id: Id):
     return selectors.territory_get(user=_user(request), pk=territory_id)
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="单位列表")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
-def organisation_list(request, q: str = "", kind: str = "", territory_id: int | None = None):
+@paginate(BoundedPageNumberPagination, page_size=50, max_page_size=500)
+def organisation_list(request, q: str = "", kind: str = "", territory_id: Id | None = None):
     user = _user(request)
     territory = selectors.territory_get(user=user, pk=territory_id) if territory_id else None
     return selectors.organisation_list(user=user, search=q, kind=kind, territory=territory)
 
 
 @router.get("/organisations/{organisation_id}", response=OrganisationOut, summary="单位详情")
-def organisation_detail(request, organisation_id: int):
+def organisation_detail(request, organisation_id: Id):
     return selectors.organisation_get(user=_user(request), pk=organisation_id)
 
 
 @router.get("/users", response=list[UserOut], summary="用户列表")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
-def user_list(request, q: str = "", role: str = "", organisation_id: int | None = None, locked: bool | None = None):
+@paginate(BoundedPageNumberPagination, page_size=50, max_page_size=500)
+def user_list(request, q: str = "", role: str = "", organisation_id: Id | None = None, locked: bool | None = None):
     user = _user(request)
     organisation = selectors.organisation_get(user=user, pk=organisation_id) if organisation_id else None
     return selectors.user_list(user=user, search=q, role=role, organisation=organisation, locked=locked)
 
 
 @router.get("/users/{user_id}", response=UserOut, summary="用户详情")
-def user_detail(request, user_id: int):
+def user_detail(request, user_id: Id):
     return selectors.user_get(user=_user(request), pk=user_id)
 

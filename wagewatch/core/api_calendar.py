@@ -44,7 +44,10 @@ def calendar_add_working_days(request, start: date, days: int):
         raise ValidationError({"days": ["天数不能为负数"]})
     if days > MAX_WORKING_DAYS:
         raise ValidationError({"days": [f"天数不能超过{MAX_WORKING_DAYS}"]})
-    result = add_working_days(start, days)
+    try:
+        result = add_working_days(start, days)
+    except ValueError as exc:
+        raise ValidationError({"days": [str(exc)]}) from None
     return {"date": result.date, "provisional": result.provisional}
 
 

@@ -126,6 +126,8 @@ class WorkingCalendar:
         counted = 0
         provisional = False
         while counted < days:
+            if current == date.max:
+                raise ValueError(f"从{start.isoformat()}起加{days}个工作日超出了日历能表示的范围(9999年12月31日)")
             current += timedelta(days=1)
             if current.year not in self.loaded_years:
                 provisional = True

@@ -50,3 +50,18 @@ class SessionIdleTimeoutMiddleware:
             response["HX-Redirect"] = redirect_to_login(next_url).url
             return response
         return redirect_to_login(next_url)
+
+
+class UnreadablePathMiddleware:
+    """A path with a NUL in it names nothing: answer 400 (JSON under /api/) before any view
+    passes it to a query that PostgreSQL would refuse with an error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            from .views import bad_request
+
+            return bad_request(request)
+        return self.get_response(request)

@@ -13,10 +13,13 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 
+from .values import PAGE_MAX
+
 COUNT_CAP = 1_000
+PAGE_SIZE_MAX = 1_000
 
 
 def capped_count(queryset) -> int:
@@ -38,7 +41,16 @@ class CappedPaginator(Paginator):
         return f"{COUNT_CAP:,}+" if self.capped else f"{self.count:,}"
 
 
-class CappedPageNumberPagination(PageNumberPagination):
+class BoundedPageNumberPagination(PageNumberPagination):
+    """ninja's page-number paging with the page number bounded: `page=10**18` is a 422, not an
+    offset the database cannot hold. Every paged list of the API uses this (or the capped one)."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=PAGE_MAX, description=f"页码,1 至 {PAGE_MAX}")
+        page_size: int | None = Field(None, ge=1, le=PAGE_SIZE_MAX, description="每页条数(超过该列表的上限时按上限)")
+
+
+class CappedPageNumberPagination(BoundedPageNumberPagination):
     """ninja's page-number paging with the count capped; `count_capped` says the ledger holds more."""
 
     class Output(Schema):

@@ -92,9 +92,17 @@ def may_reveal(user, kind: str) -> bool:
 def validate_id_number(value: str) -> str:
     value = normalise(ID_NUMBER, value)
     try:
-        return ric.validate(value)
+        value = ric.validate(value)
+        born = ric.get_birth_date(value)
     except StdnumError:
         raise ValidationError("身份证号码不正确:请核对18位号码及最后一位校验码") from None
+    from django.utils import timezone
+
+    if born > timezone.localdate():
+        raise ValidationError(f"身份证号码不正确:出生日期{born:%Y年%m月%d日}晚于今天,请核对") from None
+    if born.year < 1900:
+        raise ValidationError(f"身份证号码不正确:出生日期{born:%Y年%m月%d日}不合理,请核对") from None
+    return value
 
 
 def validate_phone(value: str) -> str:

@@ -439,20 +439,32 @@ def user_unlock_view(request, pk: int):
 # ---------------------------------------------------------------------------- errors
 
 
+def bad_request(request, exception=None):
+    return _error(request, 400, "请求无效", "请求无法处理:请检查地址和提交的内容。", code="bad_request")
+
+
 def forbidden(request, exception=None):
     message = str(exception) if exception and str(exception) else "您的角色无权执行此操作。"
-    return _error(request, 403, "无权访问", message)
+    return _error(request, 403, "无权访问", message, code="forbidden")
 
 
 def not_found(request, exception=None):
-    return _error(request, 404, "未找到", "未找到该页面或记录,或您无权查看。")
+    return _error(request, 404, "未找到", "未找到该页面或记录,或您无权查看。", code="not_found")
 
 
 def server_error(request):
-    return _error(request, 500, "系统错误", "系统出现错误,已记录。请稍后再试。")
+    return _error(request, 500, "系统错误", "系统出现错误,已记录。请稍后再试。", code="server_error")
 
 
-def _error(request, status: int, title: str, message: str):
+def _error(request, status: int, title: str, message: str, *, code: str = ""):
+    if request.path.startswith("/api/"):
+        # The API answers in its one JSON error shape, also for what Django handles before (or
+        # after) the API: a path no route matches, a failing middleware.
+        from django.http import JsonResponse
+
+        from wagewatch.api import error_body
+
+        return JsonResponse(error_body(code or f"http_{status}", message.rstrip("。")), status=status, json_dumps_params={"ensure_ascii": False})
     try:
         return render(request, "errors.html", {"title": title, "message": message, "status": status}, status=status)
     except Exception:  # the error page must not fail in turn (e.g. the database is down)

@@ -15,7 +15,9 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from wagewatch.cases.api import ErrorOut
 from wagewatch.core.models import Role
+from wagewatch.core.values import bounded_int
 
 from . import signing, tree
 from .models import Event, TreeHead
@@ -107,15 +109,25 @@ class ConsistencyOut(Schema):
     second_tree_head: TreeHeadOut | None
 
 
+# Sequence numbers and tree sizes: far above any log this platform will keep, far below what a
+# bigint column or an offset can hold.
+SEQ_MAX = 2**53
+Seq = bounded_int(0, SEQ_MAX)
+TreeSize = bounded_int(1, SEQ_MAX)
+EventLimit = bounded_int(1, 1000)
+HeadLimit = bounded_int(1, 500)
+Offset = bounded_int(0, SEQ_MAX)
+
+
 class EventFilter(Schema):
     object_type: str
     object_id: str
-    limit: int = 200
+    limit: EventLimit = 200
 
 
 class Paging(Schema):
-    limit: int = 20
-    offset: int = 0
+    limit: HeadLimit = 20
+    offset: Offset = 0
 
 
 def _require(request, roles: set, what: str) -> None:
@@ -134,7 +146,7 @@ def _invalid(field: str, message: str):
     return DjangoValidationError({field: [message]})
 
 
-@router.get("/tree-heads/latest", response=TreeHeadOut, summary="最新的签名树头")
+@router.get("/tree-heads/latest", response={200: TreeHeadOut, 404: ErrorOut}, summary="最新的签名树头")
 def tree_head_latest(request):
     head = tree.latest_tree_head()
     if head is None:
@@ -151,7 +163,7 @@ def tree_head_list(request, paging: Query[Paging]):
     return list(TreeHead.objects.order_by("-tree_size")[paging.offset : paging.offset + paging.limit])
 
 
-@router.post("/tree-heads", response={200: PublishOut, 201: PublishOut}, summary="立即发布签名树头(清欠办、系统管理员)")
+@router.post("/tree-heads", response={200: PublishOut, 201: PublishOut, 409: ErrorOut}, summary="立即发布签名树头(清欠办、系统管理员)")
 def tree_head_create(request):
     _require(request, PUBLISH_ROLES, "发布树头")
     try:
@@ -181,7 +193,7 @@ def event_list(request, filters: Query[EventFilter]):
 
 
 @router.get("/events/{seq}", response=EventOut, summary="一条历史事件及其叶子数据(清欠办、监察员、系统管理员)")
-def event_detail(request, seq: int):
+def event_detail(request, seq: Seq):
     _require(request, EVENT_READER_ROLES, "查看历史事件")
     event = Event.objects.filter(seq=seq).first()
     if event is None:
@@ -193,8 +205,8 @@ def _head_of_size(size: int) -> TreeHead | None:
     return TreeHead.objects.filter(tree_size=size).first()
 
 
-@router.get("/proofs/inclusion", response=InclusionOut, summary="包含证明:某事件在某规模的树中")
-def inclusion_proof(request, seq: int, tree_size: int | None = None):
+@router.get("/proofs/inclusion", response={200: InclusionOut, 409: ErrorOut}, summary="包含证明:某事件在某规模的树中")
+def inclusion_proof(request, seq: Seq, tree_size: TreeSize | None = None):
     published = _published_size()
     size = published if tree_size is None else tree_size
     if not 1 <= size <= published:
@@ -217,8 +229,8 @@ def inclusion_proof(request, seq: int, tree_size: int | None = None):
     }
 
 
-@router.get("/proofs/consistency", response=ConsistencyOut, summary="一致性证明:较小的树是较大的树的前缀")
-def consistency_proof(request, first: int, second: int | None = None):
+@router.get("/proofs/consistency", response={200: ConsistencyOut, 409: ErrorOut}, summary="一致性证明:较小的树是较大的树的前缀")
+def consistency_proof(request, first: TreeSize, second: TreeSize | None = None):
     published = _published_size()
     second_size = published if second is None else second
     if not 1 <= second_size <= published:

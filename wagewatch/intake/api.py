@@ -31,6 +31,7 @@ from wagewatch.cases.selectors import cases_visible
 from wagewatch.core.models import Role, Territory
 from wagewatch.core.protected import ID_NUMBER, PHONE, mask
 from wagewatch.core.redact import redact_text
+from wagewatch.core.values import Amount, Count, Id
 from wagewatch.registry.models import Project
 
 from . import importers
@@ -61,7 +62,7 @@ class WorkerIn(Schema):
     name: str = ""
     phone: str = ""
     id_number: str = ""
-    amount_owed: Decimal | None = None
+    amount_owed: Amount | None = None
 
 
 class ComplaintIn(Schema):
@@ -71,14 +72,14 @@ class ComplaintIn(Schema):
     complainant_name: str = ""
     complainant_phone: str = ""
     complainant_id_number: str = ""
-    worker_count: int | None = 1
-    amount_owed: Decimal | None = None
+    worker_count: Count | None = 1
+    amount_owed: Amount | None = None
     period_start: str | None = None
     period_end: str | None = None
     employer_name: str = ""
     employer_credit_code: str = ""
     project_code: str = ""
-    project_id: int | None = None
+    project_id: Id | None = None
     project_name: str = ""
     site_address: str = ""
     territory_code: str = ""
@@ -116,7 +117,7 @@ class ComplaintWorkerOut(Schema):
     amount_owed: Decimal | None
 
 
-class TerritoryRef(Schema):
+class ComplaintTerritoryRef(Schema):
     code: str
     name: str
 
@@ -145,7 +146,7 @@ class ComplaintOut(Schema):
     project_name: str
     project_code: str
     site_address: str
-    territory: TerritoryRef
+    territory: ComplaintTerritoryRef
     industry: str
     industry_label: str
     subcontracting_chain: str

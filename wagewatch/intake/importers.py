@@ -28,6 +28,7 @@ from django.utils.dateparse import parse_datetime
 
 from wagewatch.core.models import Industry, Role
 from wagewatch.core.redact import redact_data, redact_text
+from wagewatch.core.values import received_at_check
 from wagewatch.history.services import event_append
 from wagewatch.registry.importers import (
     Column,
@@ -132,7 +133,10 @@ def received_at_parse(value) -> datetime:
                 raise ValidationError(f"收到时间“{text}”不是有效的日期时间") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
-    return moment
+    try:
+        return received_at_check(moment)
+    except ValueError as exc:
+        raise ValidationError(f"收到时间{exc}") from None
 
 
 def _external_id(raw) -> str:

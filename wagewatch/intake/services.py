@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -24,6 +24,7 @@ from wagewatch.cases.services import case_open, major_reason_for
 from wagewatch.cases.signals import case_transitioned
 from wagewatch.core.models import Industry, Territory, TimeLimit, User
 from wagewatch.core.protected import ID_NUMBER, PHONE, lookup_digest, mask, validate_id_number, validate_phone
+from wagewatch.core.values import amount_check, date_check, received_at_check
 from wagewatch.history.services import events_append
 from wagewatch.registry.models import Enterprise, Project
 from wagewatch.registry.rules import clean_credit_code, normalise_name
@@ -110,6 +111,17 @@ class _Clean:
 
 
 def _date(value, field_name: str, label: str, errors: dict) -> date | None:
+    parsed = _date_parse(value, field_name, label, errors)
+    if parsed is None:
+        return None
+    try:
+        return date_check(parsed)
+    except ValueError as exc:
+        errors.setdefault(field_name, []).append(f"{label}{exc}")
+        return None
+
+
+def _date_parse(value, field_name: str, label: str, errors: dict) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -133,14 +145,10 @@ def _amount(value, field_name: str, label: str, errors: dict, *, required: bool)
             errors.setdefault(field_name, []).append(f"请填写{label}(单位:元,不清楚可填估计数)")
         return None
     try:
-        amount = Decimal(str(value).replace(",", "").replace(",", "").replace("元", "").strip()).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        errors.setdefault(field_name, []).append(f"{label}应为数字(单位:元)")
+        return amount_check(value)
+    except ValueError as exc:
+        errors.setdefault(field_name, []).append(f"{label}{exc}")
         return None
-    if amount < 0 or amount > MAX_AMOUNT:
-        errors.setdefault(field_name, []).append(f"{label}应在0至{MAX_AMOUNT:,.0f}元之间")
-        return None
-    return amount
 
 
 def complaint_clean(data: ComplaintInput) -> _Clean:
@@ -389,8 +397,10 @@ def complaint_register(
     received_at = received_at or now
     if timezone.is_naive(received_at):
         received_at = timezone.make_aware(received_at)
-    if received_at > now + timezone.timedelta(minutes=5):
-        raise ValidationError({"received_at": ["收到时间不能晚于当前时间"]})
+    try:
+        received_at_check(received_at, now=now)
+    except ValueError as exc:
+        raise ValidationError({"received_at": [f"收到时间{exc}"]}) from None
     existing = _existing_by_external_id(channel, external_id)
     if existing is not None:
         return RegistrationResult(existing, existing.case, case_created=False, complaint_created=False)

@@ -33,6 +33,7 @@ from ninja.pagination import paginate
 from wagewatch.cases.api import idempotent_call
 from wagewatch.core.models import Role
 from wagewatch.core.pagination import CappedPageNumberPagination
+from wagewatch.core.values import Id
 from wagewatch.registry.models import Project
 from wagewatch.registry.selectors import project_scope_q
 
@@ -146,7 +147,7 @@ def imports_list(request, code: str):
 
 
 @router.get("/projects/{code}/imports/{int:import_id}", response=ImportDetailOut, summary="一次导入及其被拒绝的行")
-def import_detail(request, code: str, import_id: int):
+def import_detail(request, code: str, import_id: Id):
     project = _project(_user(request), code, write=False)
     job = ImportJob.objects.filter(project=project, pk=import_id).first()
     if job is None:

@@ -13,15 +13,20 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from wagewatch.core.pagination import BoundedPageNumberPagination
 from wagewatch.core.protected import BANK_CARD, ID_NUMBER, PHONE, mask
+from wagewatch.core.values import Id, Page, PositiveAmount, bounded_int
 
 from . import compliance, selectors
 from .models import GuaranteeDeposit, WageBasis
 from .services import roster as services
 
 router = Router(tags=["工资支付监管 · 项目"])
+
+PayDay = bounded_int(1, 31)
+ProjectPageSize = bounded_int(1, 500)
 
 
 # ---------------------------------------------------------------- schemas
@@ -103,7 +108,7 @@ class TeamOut(Schema):
 
 class TeamIn(Schema):
     name: str
-    enterprise_id: int | None = None
+    enterprise_id: Id | None = None
     leader_name: str = ""
     leader_id_number: str = ""
     leader_phone: str = ""
@@ -157,10 +162,10 @@ class EnterIn(Schema):
     name: str
     id_number: str
     entry_date: date
-    agreed_rate: Decimal
+    agreed_rate: PositiveAmount
     wage_basis: str = WageBasis.DAILY
     contract_signed_on: date | None = None
-    team_id: int | None = None
+    team_id: Id | None = None
     phone: str = ""
     bank_card: str = ""
     bank_name: str = ""
@@ -193,7 +198,7 @@ class WageAccountIn(Schema):
     bank_name: str
     account_number: str
     opened_on: date
-    pay_day: int = 15
+    pay_day: PayDay = 15
 
 
 class DepositOut(Schema):
@@ -206,7 +211,7 @@ class DepositOut(Schema):
 
 
 class DepositIn(Schema):
-    amount: Decimal
+    amount: PositiveAmount
     bank_name: str
     form: str = GuaranteeDeposit.Form.CASH
     deposited_on: date
@@ -232,7 +237,7 @@ class SiteRecordPatch(Schema):
     records_uploaded_on: date | None = None
 
 
-class ProjectFilters(Schema):
+class PayrollProjectFilters(Schema):
     q: str = ""
     warning_level: str = ""  # red / orange / yellow / none
     under_full_supervision: bool | None = None
@@ -288,7 +293,7 @@ def _annotated(user, pk: int):
 
 
 @router.get("/projects", response=ProjectPageOut, summary="项目工资支付监管列表(预警与“8个100%”)")
-def projects_list(request, filters: Query[ProjectFilters], page: int = 1, page_size: int = 50):
+def projects_list(request, filters: Query[PayrollProjectFilters], page: Page = 1, page_size: ProjectPageSize = 50):
     """The common page shape {"items": [...], "count": n}, paged here because the rates are
     computed for the page's projects together (a fixed number of queries)."""
     month = _month(filters.month)
@@ -303,7 +308,7 @@ def projects_list(request, filters: Query[ProjectFilters], page: int = 1, page_s
 
 
 @router.get("/projects/{int:project_id}", response=ProjectPayrollDetailOut, summary="项目工资支付监管详情")
-def projects_get(request, project_id: int, month: str = ""):
+def projects_get(request, project_id: Id, month: str = ""):
     project = _annotated(request.user, project_id)
     m = _month(month)
     rates = compliance.rates_for(project, m)
@@ -323,8 +328,8 @@ def projects_get(request, project_id: int, month: str = ""):
 
 
 @router.get("/projects/{int:project_id}/workers", response=list[RosterOut], summary="工人花名册")
-@paginate(PageNumberPagination, page_size=100, max_page_size=1000)
-def workers_list(request, project_id: int, filters: Query[RosterFilters]):
+@paginate(BoundedPageNumberPagination, page_size=100, max_page_size=1000)
+def workers_list(request, project_id: Id, filters: Query[RosterFilters]):
     project = selectors.project_get(user=request.user, pk=project_id)
     active_in = None
     if filters.active_in:
@@ -335,7 +340,7 @@ def workers_list(request, project_id: int, filters: Query[RosterFilters]):
 
 
 @router.post("/projects/{int:project_id}/workers", response={201: RosterOut}, summary="工人进场登记(同一身份证号再次提交即更新)")
-def workers_enter(request, project_id: int, payload: EnterIn):
+def workers_enter(request, project_id: Id, payload: EnterIn):
     project = selectors.project_for_write(user=request.user, pk=project_id)
     data = payload.dict()
     team_id = data.pop("team_id")
@@ -349,26 +354,26 @@ def workers_enter(request, project_id: int, payload: EnterIn):
 
 
 @router.get("/projects/{int:project_id}/workers/{int:worker_id}", response=RosterOut, summary="项目工人详情")
-def workers_get(request, project_id: int, worker_id: int):
+def workers_get(request, project_id: Id, worker_id: Id):
     project = selectors.project_get(user=request.user, pk=project_id)
     return selectors.project_worker_get(project=project, pk=worker_id)
 
 
 @router.post("/projects/{int:project_id}/workers/{int:worker_id}/exit", response=RosterOut, summary="工人退场登记(结算、确认)")
-def workers_exit(request, project_id: int, worker_id: int, payload: ExitIn):
+def workers_exit(request, project_id: Id, worker_id: Id, payload: ExitIn):
     project = selectors.project_for_write(user=request.user, pk=project_id)
     pw = selectors.project_worker_get(project=project, pk=worker_id)
     services.project_worker_exit(actor=request.user, project_worker=pw, **payload.dict())
     return selectors.project_worker_get(project=project, pk=worker_id)
 
 
-class RevealOut(Schema):
+class WorkerRevealOut(Schema):
     field: str
     value: str
 
 
-@router.post("/projects/{int:project_id}/workers/{int:worker_id}/reveal/{field}", response=RevealOut, summary="查看工人完整个人信息(留痕)")
-def workers_reveal(request, project_id: int, worker_id: int, field: str):
+@router.post("/projects/{int:project_id}/workers/{int:worker_id}/reveal/{field}", response=WorkerRevealOut, summary="查看工人完整个人信息(留痕)")
+def workers_reveal(request, project_id: Id, worker_id: Id, field: str):
     from django.http import Http404
 
     from wagewatch.core.services import personal_data_reveal
@@ -384,13 +389,13 @@ def workers_reveal(request, project_id: int, worker_id: int, field: str):
 
 
 @router.get("/projects/{int:project_id}/teams", response=list[TeamOut], summary="班组")
-def teams_list(request, project_id: int):
+def teams_list(request, project_id: Id):
     project = selectors.project_get(user=request.user, pk=project_id)
     return list(selectors.teams(project=project))
 
 
 @router.post("/projects/{int:project_id}/teams", response={201: TeamOut}, summary="登记班组")
-def teams_create(request, project_id: int, payload: TeamIn):
+def teams_create(request, project_id: Id, payload: TeamIn):
     from wagewatch.registry.selectors import enterprise_list
 
     project = selectors.project_for_write(user=request.user, pk=project_id)
@@ -408,7 +413,7 @@ def teams_create(request, project_id: int, payload: TeamIn):
 
 
 @router.get("/projects/{int:project_id}/wage-account", response={200: WageAccountOut, 404: dict}, summary="工资专用账户")
-def wage_account_get(request, project_id: int):
+def wage_account_get(request, project_id: Id):
     from django.http import Http404
 
     project = selectors.project_get(user=request.user, pk=project_id)
@@ -419,38 +424,38 @@ def wage_account_get(request, project_id: int):
 
 
 @router.put("/projects/{int:project_id}/wage-account", response=WageAccountOut, summary="登记或修改工资专用账户")
-def wage_account_put(request, project_id: int, payload: WageAccountIn):
+def wage_account_put(request, project_id: Id, payload: WageAccountIn):
     project = selectors.project_for_write(user=request.user, pk=project_id)
     return services.wage_account_open(actor=request.user, project=project, **payload.dict())
 
 
 @router.get("/projects/{int:project_id}/deposits", response=list[DepositOut], summary="工资保证金")
-def deposits_list(request, project_id: int):
+def deposits_list(request, project_id: Id):
     project = selectors.project_get(user=request.user, pk=project_id)
     return list(selectors.deposits(project=project))
 
 
 @router.post("/projects/{int:project_id}/deposits", response={201: DepositOut}, summary="登记工资保证金")
-def deposits_add(request, project_id: int, payload: DepositIn):
+def deposits_add(request, project_id: Id, payload: DepositIn):
     project = selectors.project_for_write(user=request.user, pk=project_id)
     return Status(201, services.guarantee_deposit_add(actor=request.user, project=project, **payload.dict()))
 
 
 @router.post("/projects/{int:project_id}/deposits/{int:deposit_id}/release", response=DepositOut, summary="返还工资保证金")
-def deposits_release(request, project_id: int, deposit_id: int, payload: ReleaseIn):
+def deposits_release(request, project_id: Id, deposit_id: Id, payload: ReleaseIn):
     project = selectors.project_for_write(user=request.user, pk=project_id)
     deposit = selectors.deposit_get(project=project, pk=deposit_id)
     return services.guarantee_deposit_release(actor=request.user, deposit=deposit, **payload.dict())
 
 
 @router.get("/projects/{int:project_id}/site-record", response=SiteRecordOut, summary="项目用工情况(工伤保险、维权告示牌、竣工与资料上传)")
-def site_record_get(request, project_id: int):
+def site_record_get(request, project_id: Id):
     project = selectors.project_get(user=request.user, pk=project_id)
     return selectors.site_record_of(project) or SiteRecordOut()
 
 
 @router.patch("/projects/{int:project_id}/site-record", response=SiteRecordOut, summary="更新项目用工情况")
-def site_record_patch(request, project_id: int, payload: SiteRecordPatch):
+def site_record_patch(request, project_id: Id, payload: SiteRecordPatch):
     project = selectors.project_for_write(user=request.user, pk=project_id)
     return services.site_record_update(actor=request.user, project=project, **payload.dict(exclude_unset=True))
 

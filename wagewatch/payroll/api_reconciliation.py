@@ -17,6 +17,8 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Router, Schema, Status
 
+from wagewatch.core.values import Count, Id
+
 from . import selectors
 from .models import Finding, FindingKind, ReconciliationRun, WarningLevel
 
@@ -25,7 +27,7 @@ router = Router(tags=["工资支付监管 · 工资核对"])
 
 class RunIn(Schema):
     month: str
-    project_ids: list[int] | None = None
+    project_ids: list[Id] | None = None
 
 
 class RunOut(Schema):
@@ -113,7 +115,7 @@ def runs_list(request):
 
 
 @router.get("/reconciliation/runs/{int:run_id}", response=RunOut, summary="工资核对批次详情")
-def runs_get(request, run_id: int):
+def runs_get(request, run_id: Id):
     from django.shortcuts import get_object_or_404
 
     if not _office(request.user):
@@ -122,7 +124,7 @@ def runs_get(request, run_id: int):
 
 
 @router.get("/projects/{int:project_id}/findings", response=list[FindingOut], summary="项目工资核对发现(含证据记录)")
-def findings_list(request, project_id: int, month: str = "", status: str = "open"):
+def findings_list(request, project_id: Id, month: str = "", status: str = "open"):
     project = selectors.project_get(user=request.user, pk=project_id)
     qs = selectors.findings(project=project, month=_month(month) if month else None)
     if status:
@@ -165,7 +167,7 @@ class CaseRuleOut(Schema):
 class CaseRuleIn(Schema):
     min_level: str | None = None
     min_shortfall_total: str | None = None
-    min_workers_affected: int | None = None
+    min_workers_affected: Count | None = None
 
 
 @router.get("/reconciliation/rules", response=list[RuleOut], summary="核对规则与阈值")

@@ -11,11 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from wagewatch.core.models import Industry, Organisation, Territory
+from wagewatch.core.pagination import BoundedPageNumberPagination
 from wagewatch.core.protected import ID_NUMBER, PHONE, mask
 from wagewatch.core.services import personal_data_reveal
+from wagewatch.core.values import Amount, Count, Id
 
 from . import importers, selectors, services
 from .models import Enterprise, Project, ProjectParticipant
@@ -50,7 +52,7 @@ def _call(service, **kwargs):
 # ---------------------------------------------------------------- schemas
 
 
-class TerritoryRef(Schema):
+class TerritoryIdRef(Schema):
     id: int
     code: str
     name: str
@@ -76,7 +78,7 @@ class EnterpriseOut(Schema):
     legal_representative_id_number: str
     contact_phone: str
     address: str
-    territory: TerritoryRef
+    territory: TerritoryIdRef
     industry: str
     industry_label: str
     size: str
@@ -99,7 +101,7 @@ class EnterpriseOut(Schema):
 
 class EnterpriseIn(Schema):
     name: str
-    territory_id: int
+    territory_id: Id
     credit_code: str | None = None
     legal_representative: str = ""
     legal_representative_id_number: str = ""
@@ -107,12 +109,12 @@ class EnterpriseIn(Schema):
     address: str = ""
     industry: str = Industry.OTHER
     size: str = ""
-    employee_count: int | None = None
+    employee_count: Count | None = None
 
 
 class EnterprisePatch(Schema):
     name: str | None = None
-    territory_id: int | None = None
+    territory_id: Id | None = None
     credit_code: str | None = None
     legal_representative: str | None = None
     legal_representative_id_number: str | None = None
@@ -120,12 +122,12 @@ class EnterprisePatch(Schema):
     address: str | None = None
     industry: str | None = None
     size: str | None = None
-    employee_count: int | None = None
+    employee_count: Count | None = None
 
 
 class EnterpriseFilters(Schema):
     q: str = ""
-    territory_id: int | None = None
+    territory_id: Id | None = None
     industry: str = ""
     size: str = ""
     credit_code_missing: bool | None = None
@@ -135,12 +137,12 @@ class ProjectOut(Schema):
     id: int
     name: str
     code: str
-    territory: TerritoryRef
+    territory: TerritoryIdRef
     owner: EnterpriseRef | None
     owner_organisation: OrganisationRef | None
     general_contractor: EnterpriseRef | None
     investment_type: str
-    contract_value: Decimal
+    contract_value: Amount
     planned_start: date | None
     planned_end: date | None
     industry: str
@@ -173,16 +175,16 @@ class ProjectDetailOut(ProjectOut):
 class ProjectIn(Schema):
     name: str
     code: str
-    territory_id: int
-    owner_id: int | None = None
-    owner_organisation_id: int | None = None
-    general_contractor_id: int | None = None
+    territory_id: Id
+    owner_id: Id | None = None
+    owner_organisation_id: Id | None = None
+    general_contractor_id: Id | None = None
     investment_type: str = Project.InvestmentType.SOCIAL
-    contract_value: Decimal
+    contract_value: Amount
     planned_start: date | None = None
     planned_end: date | None = None
     industry: str = Industry.CONSTRUCTION
-    industry_authority_id: int | None = None
+    industry_authority_id: Id | None = None
     site_address: str = ""
     status: str = Project.Status.UNDER_CONSTRUCTION
 
@@ -190,23 +192,23 @@ class ProjectIn(Schema):
 class ProjectPatch(Schema):
     name: str | None = None
     code: str | None = None
-    territory_id: int | None = None
-    owner_id: int | None = None
-    owner_organisation_id: int | None = None
-    general_contractor_id: int | None = None
+    territory_id: Id | None = None
+    owner_id: Id | None = None
+    owner_organisation_id: Id | None = None
+    general_contractor_id: Id | None = None
     investment_type: str | None = None
-    contract_value: Decimal | None = None
+    contract_value: Amount | None = None
     planned_start: date | None = None
     planned_end: date | None = None
     industry: str | None = None
-    industry_authority_id: int | None = None
+    industry_authority_id: Id | None = None
     site_address: str | None = None
     status: str | None = None
 
 
-class ProjectFilters(Schema):
+class RegistryProjectFilters(Schema):
     q: str = ""
-    territory_id: int | None = None
+    territory_id: Id | None = None
     industry: str = ""
     investment_type: str = ""
     under_full_supervision: bool | None = None
@@ -214,13 +216,13 @@ class ProjectFilters(Schema):
 
 
 class ParticipantIn(Schema):
-    enterprise_id: int
+    enterprise_id: Id
     role: str
-    parent_id: int | None = None
-    contract_value: Decimal | None = None
+    parent_id: Id | None = None
+    contract_value: Amount | None = None
 
 
-class RevealOut(Schema):
+class EnterpriseRevealOut(Schema):
     field: str
     value: str
 
@@ -281,7 +283,7 @@ def _require(allowed: bool, message: str) -> None:
 
 
 @router.get("/enterprises", response=list[EnterpriseOut], summary="企业列表")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginate(BoundedPageNumberPagination, page_size=50, max_page_size=500)
 def enterprises_list(request, filters: Query[EnterpriseFilters]):
     territory = Territory.objects.filter(pk=filters.territory_id).first() if filters.territory_id else None
     if filters.territory_id and territory is None:
@@ -305,12 +307,12 @@ def enterprises_create(request, payload: EnterpriseIn):
 
 
 @router.get("/enterprises/{int:enterprise_id}", response=EnterpriseOut, summary="企业详情")
-def enterprises_get(request, enterprise_id: int):
+def enterprises_get(request, enterprise_id: Id):
     return selectors.enterprise_get(user=request.user, pk=enterprise_id)
 
 
 @router.patch("/enterprises/{int:enterprise_id}", response=EnterpriseOut, summary="修改企业")
-def enterprises_update(request, enterprise_id: int, payload: EnterprisePatch):
+def enterprises_update(request, enterprise_id: Id, payload: EnterprisePatch):
     enterprise = selectors.enterprise_get(user=request.user, pk=enterprise_id)
     _require(selectors.may_edit_enterprises(request.user), "您的角色无权修改企业信息")
     changes = payload.dict(exclude_unset=True)
@@ -319,8 +321,8 @@ def enterprises_update(request, enterprise_id: int, payload: EnterprisePatch):
     return _call(services.enterprise_update, actor=request.user, enterprise=enterprise, **changes)
 
 
-@router.post("/enterprises/{int:enterprise_id}/reveal/{field}", response=RevealOut, summary="查看完整个人信息(留痕)")
-def enterprises_reveal(request, enterprise_id: int, field: str):
+@router.post("/enterprises/{int:enterprise_id}/reveal/{field}", response=EnterpriseRevealOut, summary="查看完整个人信息(留痕)")
+def enterprises_reveal(request, enterprise_id: Id, field: str):
     enterprise = selectors.enterprise_get(user=request.user, pk=enterprise_id)
     if field not in services.PROTECTED_FIELDS:
         raise Http404
@@ -331,8 +333,8 @@ def enterprises_reveal(request, enterprise_id: int, field: str):
 
 
 @router.get("/projects", response=list[ProjectOut], summary="建设项目列表")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
-def projects_list(request, filters: Query[ProjectFilters]):
+@paginate(BoundedPageNumberPagination, page_size=50, max_page_size=500)
+def projects_list(request, filters: Query[RegistryProjectFilters]):
     territory = Territory.objects.filter(pk=filters.territory_id).first() if filters.territory_id else None
     if filters.territory_id and territory is None:
         return Project.objects.none()
@@ -363,12 +365,12 @@ def projects_create(request, payload: ProjectIn):
 
 
 @router.get("/projects/{int:project_id}", response=ProjectDetailOut, summary="建设项目详情(含承包链条)")
-def projects_get(request, project_id: int):
+def projects_get(request, project_id: Id):
     return _project_detail(selectors.project_get(user=request.user, pk=project_id))
 
 
 @router.patch("/projects/{int:project_id}", response=ProjectDetailOut, summary="修改建设项目")
-def projects_update(request, project_id: int, payload: ProjectPatch):
+def projects_update(request, project_id: Id, payload: ProjectPatch):
     project = selectors.project_get(user=request.user, pk=project_id)
     _require(selectors.may_edit_projects(request.user), "您的角色无权修改建设项目")
     changes = _project_refs(request.user, payload.dict(exclude_unset=True))
@@ -377,7 +379,7 @@ def projects_update(request, project_id: int, payload: ProjectPatch):
 
 
 @router.post("/projects/{int:project_id}/participants", response={201: ParticipantOut}, summary="添加参建单位(分包、班组)")
-def projects_participant_add(request, project_id: int, payload: ParticipantIn):
+def projects_participant_add(request, project_id: Id, payload: ParticipantIn):
     project = selectors.project_get(user=request.user, pk=project_id)
     _require(selectors.may_edit_projects(request.user), "您的角色无权修改建设项目")
     enterprise = _enterprise_ref(request.user, payload.enterprise_id, "enterprise_id")

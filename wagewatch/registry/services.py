@@ -12,6 +12,7 @@ from django.db import transaction
 
 from wagewatch.core.models import Industry, Organisation, Territory
 from wagewatch.core.protected import validate_id_number, validate_phone
+from wagewatch.core.values import CONTRACT_VALUE_MAX, amount_check
 from wagewatch.history.services import event_append
 
 from .models import Enterprise, Project, ProjectParticipant, SupervisionThreshold
@@ -242,15 +243,10 @@ def _project_validate(project: Project, errors: _Errors) -> None:
         clash = Project.objects.filter(code=project.code).exclude(pk=project.pk).first()
         if clash is not None:
             errors.add("code", f"项目编号“{project.code}”已被项目“{clash.name}”使用,项目编号不能重复")
-    value = _to_decimal(project.contract_value)
-    if value is None:
-        errors.add("contract_value", "合同价款应为数字(单位:元)")
-    elif value < 0:
-        errors.add("contract_value", "合同价款不能为负数")
-    elif value >= Decimal("1e14"):
-        errors.add("contract_value", "合同价款过大,请核对单位(元)")
-    else:
-        project.contract_value = value.quantize(Decimal("0.01"))
+    try:
+        project.contract_value = amount_check("" if project.contract_value is None else project.contract_value, maximum=CONTRACT_VALUE_MAX)
+    except ValueError as exc:
+        errors.add("contract_value", f"合同价款{exc}")
     for field in ("planned_start", "planned_end"):
         if getattr(project, field) is not None and not isinstance(getattr(project, field), date):
             errors.add(field, f"{_label(Project, field)}应为日期(YYYY-MM-DD)")
@@ -392,9 +388,10 @@ def project_participant_add(
         errors.add("enterprise", f"“{enterprise.name}”已以该角色参与本项目")
     value = None
     if contract_value not in (None, ""):
-        value = _to_decimal(contract_value)
-        if value is None or value < 0:
-            errors.add("contract_value", "分包合同价款应为不小于0的数字(单位:元)")
+        try:
+            value = amount_check(contract_value, maximum=CONTRACT_VALUE_MAX)
+        except ValueError as exc:
+            errors.add("contract_value", f"分包合同价款{exc}")
     errors.raise_if_any()
     participant = ProjectParticipant.objects.create(
         project=project, enterprise=enterprise, role=role, parent=parent, contract_value=value

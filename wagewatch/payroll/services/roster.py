@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +26,7 @@ from wagewatch.core.protected import (
     validate_id_number,
     validate_phone,
 )
+from wagewatch.core.values import amount_check, date_check
 from wagewatch.history.services import event_append
 from wagewatch.registry.models import Enterprise, Project
 
@@ -83,23 +84,10 @@ def _money(value: Any, field: str, label: str, errors: _Errors, *, required: boo
             errors.add(field, f"{label}必填")
         return None
     try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except (InvalidOperation, ValueError):
-        errors.add(field, f"{label}应为数字(元),如 350 或 350.50")
+        return amount_check(value, positive=positive)
+    except ValueError as exc:
+        errors.add(field, f"{label}{exc}")
         return None
-    if not amount.is_finite():
-        errors.add(field, f"{label}应为数字(元)")
-        return None
-    if amount < 0 or (positive and amount == 0):
-        errors.add(field, f"{label}应{'大于' if positive else '不小于'}0")
-        return None
-    if amount != amount.quantize(Decimal("0.01")):
-        errors.add(field, f"{label}最多保留两位小数")
-        return None
-    if amount >= Decimal("1e12"):
-        errors.add(field, f"{label}过大,请核对")
-        return None
-    return amount
 
 
 def _date(value: Any, field: str, label: str, errors: _Errors, *, required: bool = False) -> date | None:
@@ -107,12 +95,10 @@ def _date(value: Any, field: str, label: str, errors: _Errors, *, required: bool
         if required:
             errors.add(field, f"{label}必填")
         return None
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors.add(field, f"{label}格式应为 YYYY-MM-DD")
+        return date_check(value if isinstance(value, date) else date.fromisoformat(str(value).strip()))
+    except ValueError as exc:
+        errors.add(field, f"{label}{exc}" if str(exc).startswith("不合理") else f"{label}格式应为 YYYY-MM-DD")
         return None
 
 
