@@ -48,7 +48,8 @@ _DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 
 _PATTERN = re.compile(
-    _START
+    r"(?=[0-9+(])"  # most positions are not the start of a number: fail there at once
+    + _START
     + "(?:"
     + rf"(?P<id18>[1-9]\d{{5}}{_DATE8}\d{{3}}[\dXx]|\d{{17}}[Xx])"
     + r"|(?P<card>\d{16,19}|\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?)"
