@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from wagewatch.core.forms import Form
 from wagewatch.core.models import Organisation, Role, User
 from wagewatch.intake.models import Evidence
 
@@ -82,7 +83,7 @@ def _yes_no(label: str) -> forms.TypedChoiceField:
     )
 
 
-class ActionForm(forms.Form):
+class ActionForm(Form):
     """Every action form: a prefix per action, so two forms on one page never share ids."""
 
     action = ""

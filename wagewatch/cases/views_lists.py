@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from wagewatch.core import selectors as core_selectors
 from wagewatch.core.export import xlsx_response
+from wagewatch.core.forms import Form
 from wagewatch.core.models import Organisation, Role, Territory, User
 from wagewatch.core.pagination import CappedPaginator
 from wagewatch.core.redact import redact_text
@@ -79,7 +80,7 @@ class OpenChoiceField(forms.ChoiceField):
         return str(value).isdigit() or super().valid_value(value)
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(Form):
     q = forms.CharField(
         label="查找",
         required=False,

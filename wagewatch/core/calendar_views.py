@@ -28,6 +28,7 @@ from .calendar_services import (
     calendar_year_preview,
     time_limit_update,
 )
+from .forms import Form
 from .models import CalendarDay, CalendarYear, Role, TimeLimit
 
 MAX_UPLOAD_BYTES = 64 * 1024
@@ -101,7 +102,7 @@ def _consecutive(rows):
         yield range_id, row
 
 
-class CalendarYearLoadForm(forms.Form):
+class CalendarYearLoadForm(Form):
     year = forms.IntegerField(
         label="年度",
         min_value=MIN_YEAR,
@@ -221,7 +222,7 @@ def time_limit_list_view(request):
     )
 
 
-class TimeLimitForm(forms.Form):
+class TimeLimitForm(Form):
     amount = forms.IntegerField(
         label="时限数值",
         min_value=1,

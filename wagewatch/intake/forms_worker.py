@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
+from wagewatch.core.forms import Form
 from wagewatch.core.models import Territory
 from wagewatch.core.protected import PHONE, normalise
 from wagewatch.documents.uploads import evidence_max_bytes, evidence_validate
@@ -101,7 +102,7 @@ def territory_choices() -> list:
     return choices
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(Form):
     complainant_name = forms.CharField(label="您的姓名", max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     complainant_phone = forms.CharField(
         label="您的手机号",
@@ -230,7 +231,7 @@ class ComplaintForm(forms.Form):
         return data
 
 
-class CodeForm(forms.Form):
+class CodeForm(Form):
     code = forms.CharField(
         label="短信验证码",
         max_length=6,
@@ -251,7 +252,7 @@ def normalise_case_number(value: str) -> str:
     return re.sub(r"[\s\-_]", "", value or "").upper()
 
 
-class TrackForm(forms.Form):
+class TrackForm(Form):
     number = forms.CharField(
         label="案件编号",
         max_length=40,
@@ -276,7 +277,7 @@ class TrackForm(forms.Form):
         return clean_mobile(self.cleaned_data.get("phone"))
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(Form):
     files = EvidenceFilesField(label="选择照片或PDF", required=True)
     description = forms.CharField(label="说明(可不填)", required=False, max_length=200)
 
@@ -295,7 +296,7 @@ RATING_CHOICES = [
 ]
 
 
-class RatingForm(forms.Form):
+class RatingForm(Form):
     rating = forms.TypedChoiceField(
         label="您对办理结果满意吗",
         choices=RATING_CHOICES,

@@ -28,6 +28,7 @@ from django.utils.dateparse import parse_datetime
 
 from wagewatch.core.models import Industry, Role
 from wagewatch.core.redact import redact_data, redact_text
+from wagewatch.core.text import MULTILINE_KEYS, text_problem
 from wagewatch.core.values import received_at_check
 from wagewatch.history.services import event_append
 from wagewatch.registry.importers import (
@@ -330,6 +331,11 @@ def _parse(number: int, cells: dict, *, territories: _Territories, projects: _Pr
     for column in COLUMNS:
         raw = cells.get(column.key)
         text = _text(raw)
+        problem = text_problem(text, multiline=column.key in MULTILINE_KEYS)
+        if problem:
+            bad_columns.add(column.key)
+            reasons.append(f"{column.header}{problem}")
+            continue
         try:
             if column.key == "external_id":
                 values["external_id"] = _external_id(raw)

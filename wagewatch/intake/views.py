@@ -34,6 +34,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from wagewatch.cases.selectors import cases_visible
+from wagewatch.core.forms import Form
 from wagewatch.core.idempotency import IdempotencyConflict, IdempotencyKeyInvalid, idempotent_run
 from wagewatch.core.models import IdempotencyKey, Industry, Role
 from wagewatch.registry import selectors as registry_selectors
@@ -57,7 +58,7 @@ def may_register(user) -> bool:
 # ---------------------------------------------------------------- the form
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(Form):
     """Parses the page; the service does the real checking (one set of Chinese messages)."""
 
     channel = forms.ChoiceField(label="受理渠道", choices=Channel.choices, initial=Channel.WINDOW)

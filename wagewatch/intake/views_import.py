@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from wagewatch.core.export import XLSX
+from wagewatch.core.forms import Form
 
 from . import importers
 from .models import ImportBatch
@@ -23,7 +24,7 @@ from .models import ImportBatch
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-class BatchImportForm(forms.Form):
+class BatchImportForm(Form):
     channel = forms.ChoiceField(label="线索渠道", choices=[(c.value, c.label) for c in importers.BATCH_CHANNELS])
     file = forms.FileField(label="文件(.xlsx 或 .csv)")
     dispatch = forms.BooleanField(label="登记后按分派规则转办", required=False, initial=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from wagewatch.core.forms import Form
 from wagewatch.registry.forms import apply_service_errors  # noqa: F401  (re-exported for the views)
 from wagewatch.registry.models import Enterprise
 
@@ -24,7 +25,7 @@ def _date(label: str, required: bool = False) -> forms.DateField:
     return forms.DateField(label=label, required=required, widget=DateInput())
 
 
-class ProjectFilterForm(forms.Form):
+class ProjectFilterForm(Form):
     q = forms.CharField(label="名称/编号", required=False)
     warning = forms.ChoiceField(label="预警等级", required=False, choices=BLANK + WarningLevel.choices + [("none", "无预警")])
     supervision = forms.ChoiceField(label="全面监管", required=False, choices=BLANK + [("1", "纳入"), ("0", "未纳入")])
@@ -41,7 +42,7 @@ class ProjectFilterForm(forms.Form):
         }
 
 
-class TeamForm(forms.Form):
+class TeamForm(Form):
     name = forms.CharField(label="班组名称", max_length=100)
     enterprise = forms.ModelChoiceField(Enterprise.objects.none(), label="所属企业(分包/劳务企业)", required=False)
     leader_name = forms.CharField(label="班组长", required=False, max_length=50)
@@ -58,7 +59,7 @@ class TeamForm(forms.Form):
         ).distinct().order_by("name")
 
 
-class WorkerEnterForm(forms.Form):
+class WorkerEnterForm(Form):
     name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(label="身份证号", max_length=18)
     phone = forms.CharField(label="手机号", required=False, max_length=20)
@@ -76,31 +77,31 @@ class WorkerEnterForm(forms.Form):
         self.fields["team"].queryset = Team.objects.filter(project=project).order_by("name")
 
 
-class WorkerExitForm(forms.Form):
+class WorkerExitForm(Form):
     exit_date = _date("退场日期", required=True)
     settled_on = _date("工资结算日期")
     settlement_confirmed_on = _date("工人确认结算日期")
 
 
-class WageAccountForm(forms.Form):
+class WageAccountForm(Form):
     bank_name = forms.CharField(label="开户银行", max_length=100)
     account_number = forms.CharField(label="账号", max_length=24)
     opened_on = _date("开户日期", required=True)
     pay_day = forms.IntegerField(label="发薪日(次月几日)", min_value=1, max_value=28, initial=15)
 
 
-class DepositForm(forms.Form):
+class DepositForm(Form):
     amount = forms.DecimalField(label="金额(元)", max_digits=14, decimal_places=2)
     bank_name = forms.CharField(label="存储银行/出具机构", max_length=100)
     form = forms.ChoiceField(label="形式", choices=GuaranteeDeposit.Form.choices)
     deposited_on = _date("存储日期", required=True)
 
 
-class DepositReleaseForm(forms.Form):
+class DepositReleaseForm(Form):
     released_on = _date("返还日期", required=True)
 
 
-class SiteRecordForm(forms.Form):
+class SiteRecordForm(Form):
     work_injury_policy_number = forms.CharField(label="工伤保险(按项目参保)保单号", required=False, max_length=64)
     work_injury_insured_on = _date("参保日期")
     rights_board_posted_on = _date("维权告示牌设置日期")

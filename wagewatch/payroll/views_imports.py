@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wagewatch.core.export import attachment, new_workbook, workbook_bytes
+from wagewatch.core.forms import Form
 from wagewatch.registry.selectors import project_get
 
 from .imports.columns import COLUMNS
@@ -29,7 +30,7 @@ from .services.imports import MAX_UPLOAD_BYTES, import_job_create, may_edit_payr
 FULL_FILE_ROWS = 100_000  # above this the rejected-rows download lists the rejected rows only
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     kind = forms.ChoiceField(label="数据类型", choices=ImportJob.Kind.choices)
     file = forms.FileField(label="文件(.xlsx 或 .csv)")
 

@@ -38,6 +38,7 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_POST
 
+from wagewatch.core.forms import Form
 from wagewatch.core.protected import ID_NUMBER, PHONE, lookup_digest, mask, normalise
 from wagewatch.intake import views_worker as intake_pages
 from wagewatch.intake.forms_worker import CodeForm, clean_mobile
@@ -65,7 +66,7 @@ ID_TAIL_RE = re.compile(r"\d{5}[\dX]")
 # ------------------------------------------------------------------------------------ forms
 
 
-class PayLookupForm(forms.Form):
+class PayLookupForm(Form):
     phone = forms.CharField(
         label="您的手机号",
         max_length=20,
@@ -91,7 +92,7 @@ class PayLookupForm(forms.Form):
         return value
 
 
-class DisputeForm(forms.Form):
+class DisputeForm(Form):
     amount = forms.CharField(
         label="您认为少发了多少钱(元)",
         required=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from wagewatch.core.forms import Form
 from wagewatch.core.models import Industry, Organisation, Territory
 
 from .models import Enterprise, Project, ProjectParticipant
@@ -30,7 +31,7 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-class EnterpriseFilterForm(forms.Form):
+class EnterpriseFilterForm(Form):
     q = forms.CharField(label="名称/信用代码", required=False)
     territory = forms.ModelChoiceField(Territory.objects.none(), label="辖区", required=False, empty_label="全部")
     industry = forms.ChoiceField(label="行业", choices=BLANK + Industry.choices, required=False)
@@ -56,7 +57,7 @@ class EnterpriseFilterForm(forms.Form):
         }
 
 
-class ProjectFilterForm(forms.Form):
+class ProjectFilterForm(Form):
     q = forms.CharField(label="名称/编号", required=False)
     territory = forms.ModelChoiceField(Territory.objects.none(), label="辖区", required=False)
     industry = forms.ChoiceField(label="行业", choices=BLANK + Industry.choices, required=False)
@@ -83,7 +84,7 @@ class ProjectFilterForm(forms.Form):
         }
 
 
-class EnterpriseForm(forms.Form):
+class EnterpriseForm(Form):
     name = forms.CharField(label="企业名称", max_length=200)
     credit_code = forms.CharField(label="统一社会信用代码", max_length=40, required=False, help_text="18位;暂不知道可留空")
     legal_representative = forms.CharField(label="法定代表人", max_length=50, required=False)
@@ -131,7 +132,7 @@ class EnterpriseForm(forms.Form):
         return data
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(Form):
     name = forms.CharField(label="项目名称", max_length=200)
     code = forms.CharField(label="项目编号", max_length=64)
     territory = forms.ModelChoiceField(Territory.objects.none(), label="所属辖区")
@@ -186,7 +187,7 @@ def resolve_enterprise(user, text: str, label: str) -> Enterprise | None:
     return _EnterpriseRefs(user, {text}).get(text, label)
 
 
-class ParticipantForm(forms.Form):
+class ParticipantForm(Form):
     enterprise = forms.CharField(label="企业", max_length=200, help_text="统一社会信用代码或名称")
     role = forms.ChoiceField(label="角色", choices=ProjectParticipant.Role.choices)
     parent = forms.ModelChoiceField(ProjectParticipant.objects.none(), label="上级承包方", required=False, empty_label="施工总承包单位")
@@ -202,11 +203,11 @@ class ParticipantForm(forms.Form):
         return resolve_enterprise(self.user, self.cleaned_data["enterprise"], "企业")
 
 
-class ThresholdForm(forms.Form):
+class ThresholdForm(Form):
     min_contract_value = forms.DecimalField(label="合同价款下限(元)", max_digits=16, decimal_places=2, min_value=0)
     min_duration_months = forms.IntegerField(label="计划工期下限(月)", min_value=0, max_value=240)
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     kind = forms.ChoiceField(label="导入内容", choices=[("enterprises", "企业"), ("projects", "建设项目")])
     file = forms.FileField(label="文件(.xlsx 或 .csv)")

@@ -25,6 +25,7 @@ from django.db.models import Q
 from wagewatch.core.models import Industry, Organisation, Territory
 from wagewatch.core.protected import ID_NUMBER, PHONE, normalise
 from wagewatch.core.redact import redact_data, redact_text
+from wagewatch.core.text import MULTILINE_KEYS, text_problem
 from wagewatch.history.services import event_append
 
 from . import services
@@ -454,6 +455,10 @@ def _parse_row(cells: dict, columns, convert) -> tuple[dict, list[str]]:
         if not text:
             if column.required:
                 reasons.append(f"{column.header}必填")
+            continue
+        problem = text_problem(text, multiline=column.key in MULTILINE_KEYS)
+        if problem:
+            reasons.append(f"{column.header}{problem}")
             continue
         try:
             values[column.key] = convert(column.key, text, raw, column.header)

@@ -201,6 +201,7 @@ def _run(job: ImportJob, frame, *, actor) -> ImportJob:
     job.rows_total = frame.height
     ImportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total, rows_done=0)
     ctx = kinds.Context(project=job.project, kind=job.kind, actor=actor)
+    kinds.text_check(ctx, frame)
     plan = check(ctx, frame)
     if ctx.rejections:
         job.status = ImportJob.Status.REJECTED
