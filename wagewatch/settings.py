@@ -205,6 +205,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # taking each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE") or "celery"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# A worker takes one message at a time: a message it holds but has not started is not stuck behind
+# its long task, and a killed worker loses at most the one it was running (redo-safe tasks are
+# acknowledged late, see payroll.tasks; the job sweep resumes what a broker does not redeliver).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One beat at a time, whatever starts it (make run, `celery beat`, `worker -B`): see core/beat.py.
+CELERY_BEAT_SCHEDULER = "wagewatch.core.beat:SingleBeatScheduler"
+# Long jobs (imports, reconciliation chunks) beat `heartbeat_at` every JOB_HEARTBEAT_SECONDS; the
+# job sweep resumes or ends a job silent for JOB_STALE_SECONDS, at most JOB_MAX_ATTEMPTS runs each.
+JOB_HEARTBEAT_SECONDS = float(env("JOB_HEARTBEAT_SECONDS") or 15)
+JOB_STALE_SECONDS = float(env("JOB_STALE_SECONDS") or 180)
+JOB_MAX_ATTEMPTS = int(env("JOB_MAX_ATTEMPTS") or 3)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -222,7 +233,8 @@ CELERY_BEAT_SCHEDULE = {
     "cases-deadline-sweep": {"task": "wagewatch.cases.tasks.deadline_sweep", "schedule": crontab(minute="*/5"), "options": {"expires": 240}},
     "cases-review-sample-monthly": {"task": "wagewatch.cases.tasks.review_sample_monthly", "schedule": crontab(minute=30, hour=1, day_of_month=1)},
     # Small projects overdue with their labour records after completion: chased at most weekly each.
-    "payroll-import-jobs-sweep": {"task": "wagewatch.payroll.tasks_imports.import_jobs_sweep", "schedule": 600.0},
+    # Imports and reconciliation runs whose heartbeat stopped: resumed or ended within minutes.
+    "jobs-sweep": {"task": "wagewatch.core.tasks.jobs_sweep", "schedule": 60.0, "options": {"expires": 55}},
     "payroll-chase-records-uploads": {"task": "wagewatch.payroll.tasks_obligations.chase_records_uploads", "schedule": crontab(minute=40, hour=8)},
     # Monthly reconciliation: on the 1st (the two months before) and the day after each project's pay day.
     "payroll-reconcile-monthly": {"task": "wagewatch.payroll.tasks.reconcile_monthly", "schedule": crontab(minute=10, hour=2, day_of_month=1)},

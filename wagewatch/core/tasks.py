@@ -21,3 +21,11 @@ def login_throttle_purge() -> int:
     from .login_throttle import purge
 
     return purge()
+
+
+@shared_task(name="wagewatch.core.tasks.jobs_sweep", ignore_result=True)
+def jobs_sweep() -> dict:
+    """Every minute (settings.CELERY_BEAT_SCHEDULE): resume or end the jobs whose heartbeat stopped."""
+    from wagewatch.core.jobs import jobs_sweep as sweep
+
+    return sweep()

@@ -30,3 +30,10 @@ class PayrollConfig(AppConfig):
 
         register_action_labels(reconciliation_labels.ACTION_LABELS)
         register_payload_labels(reconciliation_labels.PAYLOAD_KEY_LABELS)
+        from wagewatch.core.jobs import register_sweep
+
+        from .reconciliation.jobs import reconciliation_jobs_sweep
+        from .services.imports import import_jobs_sweep
+
+        register_sweep("payroll.imports", import_jobs_sweep)
+        register_sweep("payroll.reconciliation", reconciliation_jobs_sweep)

@@ -363,6 +363,9 @@ class ReconciliationRun(models.Model):
         DONE = "done", "已完成"
         FAILED = "failed", "失败"
 
+    # What a run may become from each state (core.jobs.transition).
+    TRANSITIONS = {Status.RUNNING: frozenset({Status.DONE, Status.FAILED}), Status.DONE: frozenset(), Status.FAILED: frozenset()}
+
     month = models.DateField("核对月份")
     started_at = models.DateTimeField("开始时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
@@ -372,11 +375,50 @@ class ReconciliationRun(models.Model):
     projects_done = models.PositiveIntegerField("已完成项目数", default=0)
     findings_count = models.PositiveIntegerField("发现问题数", default=0)
     error = RedactedTextField("错误", blank=True)
+    # Beaten by whichever chunk is running (core.jobs); the job sweep ends a silent run.
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
 
     class Meta:
         verbose_name = "工资核对批次"
         verbose_name_plural = "工资核对批次"
         ordering = ["-started_at"]
+
+
+class ReconciliationChunk(models.Model):
+    """One piece of a run: the projects one task reconciles. A task claims it once (queued →
+    running); the job sweep puts a chunk whose heartbeat stopped back in the queue (a chunk is
+    idempotent: findings are upserted by key) or, after JOB_MAX_ATTEMPTS runs, ends it and its run.
+    The run counts a chunk's projects once, when the chunk becomes done."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    # What a chunk may become from each state (core.jobs.transition).
+    TRANSITIONS = {
+        Status.QUEUED: frozenset({Status.RUNNING, Status.FAILED}),
+        Status.RUNNING: frozenset({Status.QUEUED, Status.DONE, Status.FAILED}),
+        Status.DONE: frozenset(),
+        Status.FAILED: frozenset(),
+    }
+
+    run = models.ForeignKey(ReconciliationRun, verbose_name="核对批次", on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField("序号")
+    project_ids = models.JSONField("项目", default=list)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField("已运行次数", default=0)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    findings_count = models.PositiveIntegerField("发现问题数", default=0)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "工资核对分片"
+        verbose_name_plural = "工资核对分片"
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="recon_chunk_run_number")]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="recon_chunk_status_beat")]
 
 
 class Finding(models.Model):
@@ -477,6 +519,16 @@ class ImportJob(models.Model):
         REJECTED = "rejected", "有错误,未导入"
         FAILED = "failed", "处理失败"
 
+    # What a job may become from each state (core.jobs.transition). running → queued is the job
+    # sweep resuming a job whose worker died: the file is stored and nothing of it was written.
+    TRANSITIONS = {
+        Status.QUEUED: frozenset({Status.RUNNING, Status.FAILED}),
+        Status.RUNNING: frozenset({Status.QUEUED, Status.DONE, Status.REJECTED, Status.FAILED}),
+        Status.DONE: frozenset(),
+        Status.REJECTED: frozenset(),
+        Status.FAILED: frozenset(),
+    }
+
     project = models.ForeignKey(Project, verbose_name="项目", on_delete=models.CASCADE, related_name="payroll_imports")
     kind = models.CharField("数据类型", max_length=16, choices=Kind.choices)
     file_name = models.CharField("文件名", max_length=255, blank=True)
@@ -493,12 +545,18 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Last sign of life: queued, claimed, then beaten while processing (core.jobs).
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("已处理次数", default=0)
 
     class Meta:
         verbose_name = "工资数据导入"
         verbose_name_plural = "工资数据导入"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["project", "kind", "-created_at"], name="import_project_kind")]
+        indexes = [
+            models.Index(fields=["project", "kind", "-created_at"], name="import_project_kind"),
+            models.Index(fields=["status", "heartbeat_at"], name="import_status_beat"),
+        ]
 
 
 OPEN_FINDING = Q(status=Finding.Status.OPEN)

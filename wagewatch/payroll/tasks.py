@@ -23,32 +23,37 @@ def _previous_month(d: date) -> date:
     return (first - timedelta(days=1)).replace(day=1)
 
 
-@shared_task(name="wagewatch.payroll.tasks.reconcile_month", ignore_result=True)
-def reconcile_month(month_iso: str, project_ids: list[int] | None = None, run_id: int | None = None) -> int:
+# Redo-safe (a chunk is claimed once and its findings are upserted by key): acknowledged after it
+# ran, and given back to the broker if the worker process running it dies.
+@shared_task(name="wagewatch.payroll.tasks.reconcile_month", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def reconcile_month(month_iso: str, project_ids: list[int] | None = None, run_id: int | None = None, chunk_id: int | None = None) -> int:
     """Reconcile one month for the given projects (all supervised projects when None). With
-    `run_id`, this is one chunk of a split run. Returns the number of findings written."""
+    `chunk_id`, this is one chunk of a split run (`reconcile_split`). Returns the number of findings written."""
     from wagewatch.payroll.models import ReconciliationRun
     from wagewatch.payroll.reconciliation import reconcile
     from wagewatch.payroll.reconciliation.engine import reconcile_chunk
+    from wagewatch.payroll.reconciliation.jobs import chunk_claim
 
-    if run_id is not None:
+    if chunk_id is not None:
+        chunk = chunk_claim(chunk_id)
+        if chunk is None:  # done, being run by another worker, or ended
+            return 0
+        return reconcile_chunk(run=chunk.run, actor=None, project_ids=chunk.project_ids, chunk=chunk)
+    if run_id is not None:  # a message sent before runs had chunks
         return reconcile_chunk(run=ReconciliationRun.objects.get(pk=run_id), actor=None, project_ids=project_ids or [])
     run = reconcile(actor=None, month=date.fromisoformat(month_iso), project_ids=project_ids)
     return run.findings_count
 
 
 def reconcile_split(*, month: date, project_ids: list[int], chunk: int = CHUNK_PROJECTS, actor=None) -> int:
-    """Create one run and send one `reconcile_month` task per chunk of projects; returns the run id."""
-    from wagewatch.payroll.models import ReconciliationRun
+    """Create one run and its chunks of projects, and send one `reconcile_month` task per chunk
+    once they are committed; returns the run id."""
+    from django.db import transaction
 
-    ids = sorted(set(project_ids))
-    run = ReconciliationRun.objects.create(
-        month=month.replace(day=1), projects_total=len(ids), requested_by=actor if getattr(actor, "pk", None) else None
-    )
-    if not ids:
-        ReconciliationRun.objects.filter(pk=run.pk).update(status=ReconciliationRun.Status.DONE, finished_at=timezone.now())
-    for i in range(0, len(ids), chunk):
-        reconcile_month.delay(run.month.isoformat(), ids[i : i + chunk], run.pk)
+    from wagewatch.payroll.reconciliation.jobs import chunk_send, run_create
+
+    run, chunks = run_create(actor=actor, month=month, project_ids=project_ids, chunk_size=chunk)
+    transaction.on_commit(lambda: [chunk_send(c) for c in chunks])
     return run.pk
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="wagewatch.payroll.tasks_imports.import_process", ignore_result=True)
+# Redo-safe (processing claims a queued job once; all or nothing): acknowledged after it ran, and
+# given back to the broker if the worker process running it dies.
+@shared_task(name="wagewatch.payroll.tasks_imports.import_process", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def import_process(job_id: int) -> str:
     from wagewatch.payroll.services.imports import import_job_process
 
@@ -15,7 +17,7 @@ def import_process(job_id: int) -> str:
 
 @shared_task(name="wagewatch.payroll.tasks_imports.import_jobs_sweep", ignore_result=True)
 def import_jobs_sweep() -> dict[str, int]:
-    """Every 10 minutes (settings.CELERY_BEAT_SCHEDULE): re-send lost jobs, end interrupted ones."""
+    """Kept for messages sent before the job sweep (wagewatch.core.tasks.jobs_sweep) replaced it."""
     from wagewatch.payroll.services.imports import import_jobs_sweep as sweep
 
     return sweep()

@@ -63,35 +63,55 @@ def reconcile(*, actor, month: date, project_ids: list[int] | None = None, as_of
     """Reconcile one month for the given projects (every project under full supervision when None),
     synchronously; returns the finished run. `as_of` (default: today, local) decides which pay days
     have passed."""
+    from .jobs import chunk_claim, run_create
+
     month = month.replace(day=1)
     ids = sorted(set(project_ids)) if project_ids is not None else supervised_project_ids()
-    run = ReconciliationRun.objects.create(month=month, requested_by=_actor_user(actor), projects_total=len(ids))
-    reconcile_chunk(run=run, actor=actor, project_ids=ids, as_of=as_of)
+    # One chunk of all the projects, run here: if this process dies, the job sweep finds the
+    # chunk's heartbeat stopped and queues it for a worker.
+    run, chunks = run_create(actor=actor, month=month, project_ids=ids, chunk_size=max(len(ids), 1))
+    for chunk in chunks:
+        if chunk_claim(chunk.pk) is not None:
+            reconcile_chunk(run=run, actor=actor, project_ids=chunk.project_ids, as_of=as_of, chunk=chunk)
     run.refresh_from_db()
     return run
 
 
-def reconcile_chunk(*, run: ReconciliationRun, actor, project_ids: list[int], as_of: date | None = None, timings: dict | None = None) -> int:
+def reconcile_chunk(
+    *, run: ReconciliationRun, actor, project_ids: list[int], as_of: date | None = None, timings: dict | None = None, chunk=None,
+) -> int:
     """One piece of a run (a Celery task reconciles one chunk of projects). Returns the number of
     findings written. Marks the run done when its last chunk finishes. `timings` (optional) gets
-    the seconds of each stage."""
+    the seconds of each stage. With `chunk` (a claimed ReconciliationChunk), its heartbeat and
+    the run's beat while it works, and its projects are counted once even if it is run again."""
+    from wagewatch.core.jobs import heartbeat
+
+    from .jobs import chunk_done, chunk_failed
+
     as_of = as_of or timezone.localdate()
     w = MonthWindow.of(run.month)
     timings = timings if timings is not None else {}
-    try:
-        rows = compute_findings(w, project_ids, as_of=as_of, timings=timings) if project_ids else []
-        started = time.perf_counter()
-        written = write_findings(run=run, actor=actor, w=w, project_ids=project_ids, rows=rows)
-        timings["write"] = time.perf_counter() - started
-    except Exception as exc:
-        ReconciliationRun.objects.filter(pk=run.pk).update(status=ReconciliationRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now())
-        raise
-    from .warnings import warnings_refresh
+    beating = [(ReconciliationRun, run.pk)] + ([(type(chunk), chunk.pk)] if chunk is not None else [])
+    with heartbeat(*beating):
+        try:
+            rows = compute_findings(w, project_ids, as_of=as_of, timings=timings) if project_ids else []
+            started = time.perf_counter()
+            written = write_findings(run=run, actor=actor, w=w, project_ids=project_ids, rows=rows)
+            timings["write"] = time.perf_counter() - started
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            if chunk is not None:
+                chunk_failed(chunk, error=error)
+            ReconciliationRun.objects.filter(pk=run.pk).update(status=ReconciliationRun.Status.FAILED, error=error, finished_at=timezone.now())
+            raise
+        from .warnings import warnings_refresh
 
-    started = time.perf_counter()
-    notes = warnings_refresh(actor=actor, month=w.month, project_ids=project_ids)
-    timings["warnings"] = time.perf_counter() - started
+        started = time.perf_counter()
+        notes = warnings_refresh(actor=actor, month=w.month, project_ids=project_ids)
+        timings["warnings"] = time.perf_counter() - started
     with transaction.atomic():
+        if chunk is not None and not chunk_done(chunk, findings=written):
+            return written  # counted by another run of this chunk
         current = ReconciliationRun.objects.select_for_update().get(pk=run.pk)
         current.projects_done = F("projects_done") + len(project_ids)
         current.findings_count = F("findings_count") + written

@@ -21,8 +21,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from wagewatch.core import jobs
+from wagewatch.core.jobs import heartbeat, transition
 from wagewatch.core.models import Role
 from wagewatch.history.services import event_append
 
@@ -36,6 +39,7 @@ ACTION_LABELS = {
     "payroll.import": "导入工资数据",
     "payroll.import_rejected": "工资数据导入被退回",
     "payroll.import_interrupted": "工资数据导入中断",
+    "payroll.import_resumed": "工资数据导入中断后重新处理",
 }
 PAYLOAD_KEY_LABELS = {
     "created": "新增",
@@ -43,6 +47,8 @@ PAYLOAD_KEY_LABELS = {
     "unchanged": "重复(未变)",
     "months": "涉及月份",
     "rows_rejected": "有误行数",
+    "attempt": "第几次运行",
+    "last_heartbeat": "最后心跳时间",
 }
 PAYLOAD_VALUE_LABELS = {value: label for value, label in ImportJob.Kind.choices}
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -99,19 +105,25 @@ def _enqueue(job_id: int) -> None:
 def import_job_process(job_id: int) -> ImportJob:
     """Read the stored file of a queued job, check it, write it (or reject it). Idempotent: a job
     that is not queued any more is left as it is."""
-    updated = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(status=ImportJob.Status.RUNNING)
+    updated = transition(
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED), ImportJob.TRANSITIONS, ImportJob.Status.RUNNING,
+        heartbeat_at=timezone.now(), attempts=F("attempts") + 1,
+    )
     job = ImportJob.objects.select_related("project", "created_by").get(pk=job_id)
     if not updated:
         return job
     path = upload_path(job)
     try:
-        data = path.read_bytes()
-        try:
-            frame = canonical(job.kind, read_upload(data, job.file_name), first_row=2)
-        except FileProblem as exc:
-            return _fail_file(job, exc.message)
-        del data
-        return _run(job, frame, actor=job.created_by)
+        # Killed from here on (kill -9, out of memory), the job's heartbeat stops and its file stays:
+        # the job sweep processes it again from the file (nothing of it was committed).
+        with heartbeat((ImportJob, job_id)):
+            data = path.read_bytes()
+            try:
+                frame = canonical(job.kind, read_upload(data, job.file_name), first_row=2)
+            except FileProblem as exc:
+                return _fail_file(job, exc.message)
+            del data
+            return _run(job, frame, actor=job.created_by)
     except Exception as exc:  # the job must not stay "running" for ever
         logger.exception("payroll import %s failed", job_id)
         ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, error=f"处理失败:{exc.__class__.__name__}", finished_at=timezone.now())
@@ -123,35 +135,50 @@ def import_job_process(job_id: int) -> ImportJob:
             path.unlink(missing_ok=True)
 
 
-RESEND_QUEUED_AFTER = timedelta(minutes=10)
-RUNNING_AT_MOST = timedelta(hours=1)
+RESEND_QUEUED_AFTER = timedelta(minutes=5)
+INTERRUPTED_ERROR = "处理中断:后台任务在处理过程中停止,本文件没有任何数据写入,请重新上传"
 
 
 def import_jobs_sweep(*, now=None) -> dict[str, int]:
-    """Nothing stays silent: a job still queued after RESEND_QUEUED_AFTER (its message lost with a
-    broker restart) is sent again — processing claims a job once, so a second message is harmless;
-    a job "running" past RUNNING_AT_MOST lost its worker process mid-way. Its transaction was
-    rolled back with the process, so nothing of the file was written: it is marked interrupted,
-    with an event, and the page tells the uploader to upload it again."""
+    """Nothing stays silent (run by the job sweep, core.jobs, every minute):
+
+    - a job still queued RESEND_QUEUED_AFTER after its last sign of life (its message lost with a
+      broker restart or a killed worker) is sent again: processing claims a job once, so a second
+      message is harmless;
+    - a job "running" whose heartbeat stopped for JOB_STALE_SECONDS lost its worker process. Its
+      transaction died with the process, so nothing of the file was written. A stored file is
+      queued again (`payroll.import_resumed`), up to JOB_MAX_ATTEMPTS runs; past that, or with
+      no file (an API push processed in a web process), the job ends interrupted
+      (`payroll.import_interrupted`) and the page tells the uploader to upload it again."""
     now = now or timezone.now()
+    Status = ImportJob.Status
     resent = 0
-    for pk in ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=now - RESEND_QUEUED_AFTER).values_list("pk", flat=True):
+    lost = ImportJob.objects.filter(jobs.stale_q(now - RESEND_QUEUED_AFTER, since="created_at"), status=Status.QUEUED)
+    for pk in lost.values_list("pk", flat=True):
         _enqueue(pk)
         resent += 1
-    interrupted = 0
-    stale = ImportJob.objects.filter(status=ImportJob.Status.RUNNING, created_at__lt=now - RUNNING_AT_MOST).select_related("project", "created_by")
-    for job in stale:
+    resumed = interrupted = 0
+    cutoff = now - jobs.stale_after()
+    stale = ImportJob.objects.filter(jobs.stale_q(cutoff, since="created_at"), status=Status.RUNNING)
+    for job in stale.select_related("project", "created_by"):
+        still_stale = ImportJob.objects.filter(jobs.stale_q(cutoff, since="created_at"), pk=job.pk)
+        path = upload_path(job)
         with transaction.atomic():
-            claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
-                status=ImportJob.Status.FAILED,
-                error="处理中断:后台任务在处理过程中停止,本文件没有任何数据写入,请重新上传",
-                finished_at=now,
-            )
-            if claimed:
-                _event(job, "payroll.import_interrupted", {"started": job.created_at.isoformat()})
+            if job.attempts < jobs.max_attempts() and path.exists():
+                if jobs.transition(still_stale, ImportJob.TRANSITIONS, Status.QUEUED, heartbeat_at=now, rows_done=0):
+                    _event(job, "payroll.import_resumed", {"attempt": job.attempts, "last_heartbeat": _iso(job.heartbeat_at)})
+                    transaction.on_commit(lambda pk=job.pk: _enqueue(pk))
+                    resumed += 1
+                continue
+            if jobs.transition(still_stale, ImportJob.TRANSITIONS, Status.FAILED, error=INTERRUPTED_ERROR, finished_at=now):
+                _event(job, "payroll.import_interrupted", {"attempt": job.attempts, "last_heartbeat": _iso(job.heartbeat_at)})
                 interrupted += 1
-        upload_path(job).unlink(missing_ok=True)
-    return {"resent": resent, "interrupted": interrupted}
+                transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
+    return {"resent": resent, "resumed": resumed, "interrupted": interrupted}
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value else ""
 
 
 def import_rows_push(*, actor, project, kind: str, rows, source: str = "api") -> ImportJob:
@@ -160,12 +187,15 @@ def import_rows_push(*, actor, project, kind: str, rows, source: str = "api") ->
     job = ImportJob.objects.create(
         project=project, kind=kind, source=source, file_name=f"{source}:{kind}", file_sha256=hashlib.sha256(payload).hexdigest(),
         created_by=actor if getattr(actor, "pk", None) else None, status=ImportJob.Status.RUNNING,
+        heartbeat_at=timezone.now(), attempts=1,
     )
-    try:
-        frame = canonical(kind, rows_from_json(rows), first_row=0)
-    except FileProblem as exc:
-        return _fail_file(job, exc.message)
-    return _run(job, frame, actor=actor)
+    # No file is kept: if this process dies, the job sweep ends the job as interrupted.
+    with heartbeat((ImportJob, job.pk)):
+        try:
+            frame = canonical(kind, rows_from_json(rows), first_row=0)
+        except FileProblem as exc:
+            return _fail_file(job, exc.message)
+        return _run(job, frame, actor=actor)
 
 
 def _fail_file(job: ImportJob, message: str) -> ImportJob:

@@ -276,34 +276,3 @@ def test_unreadable_files_are_rejected_with_a_chinese_reason(world, roster):
     old_excel = run_file(world, Kind.ATTENDANCE, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, filename="考勤.xls")
     assert old_excel.status == "rejected" and ".xlsx" in old_excel.error
     assert Attendance.objects.count() == 0
-
-
-def test_sweep_resends_lost_jobs_and_ends_interrupted_ones(world, roster, monkeypatch):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from wagewatch.payroll.services import imports as services
-
-    sent = []
-    monkeypatch.setattr(services, "_enqueue", sent.append)
-    project, manager = world.projects["housing_b"], world.users["labour_manager"]
-    lost = services.import_job_create(actor=manager, project=project, kind=Kind.ATTENDANCE, data=csv_bytes(attendance_rows()), filename="a.csv")
-    dead = services.import_job_create(actor=manager, project=project, kind=Kind.ATTENDANCE, data=csv_bytes(attendance_rows()), filename="b.csv")
-    fresh = services.import_job_create(actor=manager, project=project, kind=Kind.ATTENDANCE, data=csv_bytes(attendance_rows()), filename="c.csv")
-    ImportJob.objects.filter(pk=dead.pk).update(status=ImportJob.Status.RUNNING)
-    ImportJob.objects.filter(pk=fresh.pk).update(status=ImportJob.Status.RUNNING)
-    sent.clear()
-
-    assert services.import_jobs_sweep() == {"resent": 0, "interrupted": 0}  # nothing is old yet
-    later = timezone.now() + timedelta(hours=2)
-    ImportJob.objects.filter(pk=fresh.pk).update(created_at=later - timedelta(minutes=5))  # started just now
-    assert services.import_jobs_sweep(now=later) == {"resent": 1, "interrupted": 1}
-    assert sent == [lost.pk]
-    dead.refresh_from_db()
-    assert dead.status == ImportJob.Status.FAILED and "请重新上传" in dead.error
-    assert Event.objects.filter(action="payroll.import_interrupted", object_id=str(dead.pk)).count() == 1
-    assert ImportJob.objects.get(pk=fresh.pk).status == ImportJob.Status.RUNNING
-    assert not Attendance.objects.exists()
-    services.import_jobs_sweep(now=later)  # again: the interrupted job is not recorded twice
-    assert Event.objects.filter(action="payroll.import_interrupted").count() == 1
