@@ -168,6 +168,15 @@ class CeleryWorker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def stop(self) -> None:
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=WORKER_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
     def wait_for(self, predicate, *, timeout: float = 30, interval: float = 0.2):
         """Poll until predicate() is truthy and return it; fail with the worker's log after `timeout` seconds."""
         deadline = time.monotonic() + timeout
@@ -180,6 +189,34 @@ class CeleryWorker:
             if time.monotonic() > deadline:
                 pytest.fail(f"{timeout} 秒内未等到任务结果\n--- worker log ---\n{self.log()}")
             time.sleep(interval)
+
+
+def start_celery_worker(queue: str, log_path: Path, *, program: list[str] | None = None, env: dict | None = None) -> CeleryWorker:
+    """A `celery worker` subprocess on `queue`, once it is ready. `program` replaces
+    `python -m celery -A wagewatch` (wagewatch.testing.stalling_worker); `env` adds variables."""
+    base_dir = Path(__file__).resolve().parent.parent
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                *(program or [sys.executable, "-m", "celery", "-A", "wagewatch"]), "worker",
+                "--pool=solo", "--loglevel=INFO", "-Q", queue, "--hostname", f"{queue}@%h",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ],
+            cwd=base_dir,
+            env={**_worker_env(queue), **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    worker = CeleryWorker(process, queue, log_path)
+    deadline = time.monotonic() + WORKER_START_SECONDS
+    while " ready." not in worker.log():
+        if not worker.alive():
+            pytest.fail(f"Celery worker 启动失败:\n{worker.log()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"Celery worker {WORKER_START_SECONDS} 秒内未就绪:\n{worker.log()}")
+        time.sleep(0.2)
+    return worker
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -199,37 +236,9 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory, 
     """Start one worker for the session, after the test database exists; stop it before the
     test database is dropped (PostgreSQL refuses to drop a database with open connections)."""
     queue = f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
-    base_dir = Path(__file__).resolve().parent.parent
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "wagewatch", "worker",
-                "--pool=solo", "--loglevel=INFO", "-Q", queue, "--hostname", f"{queue}@%h",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-            ],
-            cwd=base_dir,
-            env=_worker_env(queue),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    worker = CeleryWorker(process, queue, log_path)
-    deadline = time.monotonic() + WORKER_START_SECONDS
-    while " ready." not in worker.log():
-        if not worker.alive():
-            pytest.fail(f"Celery worker 启动失败:\n{worker.log()}")
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"Celery worker {WORKER_START_SECONDS} 秒内未就绪:\n{worker.log()}")
-        time.sleep(0.2)
+    worker = start_celery_worker(queue, tmp_path_factory.mktemp("celery") / "worker.log")
     yield worker
-    if worker.alive():
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=WORKER_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    worker.stop()
 
 
 @pytest.fixture
