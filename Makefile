@@ -44,7 +44,7 @@ browser:
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --if-empty
-	$(PY) manage.py run_embedded
+	$(PY) manage.py run_embedded --exit-with-parent
 
 demo: install
 	$(PY) manage.py migrate --noinput

@@ -1,29 +1,27 @@
-"""`make run`: the site and an embedded Celery worker (with beat) in one command, no services to install."""
+"""`make run`: the site, a Celery worker and a Celery beat in one command, no services to install.
+
+Nothing outlives it: Ctrl-C, SIGTERM or SIGHUP stop the worker and the beat before it exits, and
+if it is killed (kill -9) the kernel stops them (core/processes.py). With --exit-with-parent (the
+Makefile passes it) it also stops when `make` itself is killed. The beat is a process of its own,
+not embedded in the worker, and takes the one-beat lock (core/beat.py): a second one refuses to start.
+"""
 
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.core.servers.basehttp import get_internal_wsgi_application, run
 
+from wagewatch.core.processes import PARENT_ENV, preexec_die_with_parent, set_death_signal, watch_parent
 from wagewatch.demo import loader
 
-WORKER_STOP_SECONDS = 15
-
-
-def _die_with_parent() -> None:
-    """Linux: the worker gets SIGTERM if this process dies without cleaning up (kill -9)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:  # other systems: the finally block below still stops the worker
-        pass
+STOP_SECONDS = 15
 
 
 def _raise_keyboard_interrupt(signum, frame):
@@ -37,8 +35,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--addr", default=os.environ.get("WAGEWATCH_ADDR", "127.0.0.1:8000"), help="监听地址,默认 127.0.0.1:8000")
         parser.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
+        parser.add_argument("--exit-with-parent", action="store_true", help="启动本命令的进程(如 make)退出时一并停止")
 
-    def handle(self, *args, addr, no_worker=False, **options):
+    def handle(self, *args, addr, no_worker=False, exit_with_parent=False, **options):
+        if exit_with_parent:
+            set_death_signal()
+            watch_parent()
         host, _, port_text = addr.rpartition(":")
         host = host or "127.0.0.1"
         try:
@@ -50,16 +52,20 @@ class Command(BaseCommand):
         # Static files come from the installed packages (whitenoise with finders); an empty
         # STATIC_ROOT keeps whitenoise from warning that it is missing.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-        worker = None if no_worker else self._start_worker()
-        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.stopping = False
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _raise_keyboard_interrupt)
         try:
-            self._print_banner(host, port, worker)
+            if not no_worker:
+                self._start_children()
+            self._print_banner(host, port, bool(self.children))
             run(host, port, get_internal_wsgi_application(), threading=True)
         except KeyboardInterrupt:
             self.stdout.write("\n正在停止…")
         finally:
-            if worker is not None:
-                self._stop_worker(worker)
+            self.stopping = True
+            self._stop_children()
 
     def _check_port_free(self, host: str, port: int) -> None:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
@@ -69,39 +75,52 @@ class Command(BaseCommand):
             except OSError:
                 raise CommandError(f"端口 {port} 已被占用(也许已有一个 make run 在运行)。请先停止它,或用 --addr 换一个端口。") from None
 
-    def _start_worker(self) -> subprocess.Popen:
+    def _start_children(self) -> None:
         log_dir = Path(settings.VAR_DIR) / "log"
         log_dir.mkdir(parents=True, exist_ok=True)
-        self.worker_log = log_dir / "worker.log"
-        command = [
-            sys.executable, "-m", "celery", "-A", "wagewatch", "worker", "--beat",
-            "--pool=threads", "--concurrency=2", "--loglevel=INFO",
-            "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
-        ]
-        with open(self.worker_log, "ab") as log:
-            return subprocess.Popen(
-                command, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+        self.worker_log, self.beat_log = log_dir / "worker.log", log_dir / "beat.log"
+        celery = [sys.executable, "-m", "celery", "-A", "wagewatch"]
+        self._start("后台任务进程", [*celery, "worker", "--pool=threads", "--concurrency=2", "--loglevel=INFO"], self.worker_log)
+        self._start("定时任务进程", [*celery, "beat", "--loglevel=INFO", "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME)], self.beat_log)
+
+    def _start(self, label: str, command: list[str], log_path: Path) -> None:
+        env = {**os.environ, PARENT_ENV: str(os.getpid())}
+        with open(log_path, "ab") as log:
+            child = subprocess.Popen(
+                command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_die_with_parent(os.getpid()),
             )
+        self.children.append((label, child))
+        threading.Thread(target=self._report_exit, args=(label, child, log_path), daemon=True).start()
 
-    def _stop_worker(self, worker: subprocess.Popen) -> None:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
+    def _report_exit(self, label: str, child: subprocess.Popen, log_path: Path) -> None:
+        code = child.wait()
+        if not self.stopping:
+            self.stderr.write(f"{label}已退出(退出码 {code}),请查看日志:{log_path}")
+
+    def _stop_children(self) -> None:
+        """SIGTERM to each (a worker finishes its current task), SIGKILL to any left after STOP_SECONDS;
+        a task cut short is resumed by the job sweep on the next start."""
+        for _, child in self.children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for _, child in self.children:
             try:
-                worker.wait(timeout=WORKER_STOP_SECONDS)
+                child.wait(timeout=STOP_SECONDS)
             except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-        self.stdout.write("后台任务进程已停止。")
+                child.kill()
+                child.wait()
+        if self.children:
+            self.stdout.write("后台任务进程和定时任务进程已停止。")
 
-    def _print_banner(self, host: str, port: int, worker) -> None:
+    def _print_banner(self, host: str, port: int, with_worker: bool) -> None:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         url = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
         out = self.stdout
         out.write("")
         out.write(self.style.SUCCESS(f"根治欠薪智慧监管平台已启动:{url}/"))
         out.write(f"  接口文档:{url}/api/v1/docs    系统管理:{url}/admin/")
-        if worker is not None:
-            out.write(f"  后台任务进程(Celery worker + beat)已启动,日志:{self.worker_log}")
+        if with_worker:
+            out.write(f"  后台任务进程(Celery worker)和定时任务进程(beat)已启动,日志:{self.worker_log}、{self.beat_log}")
         rows = loader.demo_logins()
         if rows:
             out.write("")
