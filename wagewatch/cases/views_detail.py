@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 
 from wagewatch.core.models import Role
 from wagewatch.core.protected import ID_NUMBER, PHONE, mask, may_reveal
-from wagewatch.core.services import personal_data_reveal
+from wagewatch.core.services import free_text_reveal, personal_data_reveal
 from wagewatch.history.selectors import timeline_for
 from wagewatch.intake.models import Channel, Complaint, ComplaintWorker, Evidence
 
@@ -39,6 +39,12 @@ MAJOR_ROLES = {Role.OFFICE_STAFF, Role.OFFICE_LEADER, Role.ADMINISTRATOR}
 REVEALABLE = {
     "complaint": (Complaint, {"complainant_phone": PHONE, "complainant_id_number": ID_NUMBER}),
     "worker": (ComplaintWorker, {"phone": PHONE, "id_number": ID_NUMBER}),
+}
+
+# Free text whose personal numbers a case page may reveal (recorded), by the model that holds it.
+REVEALABLE_TEXT = {
+    "complaint_text": (Complaint, {"description"}),
+    "case_text": (Case, {"summary", "resolution_summary"}),
 }
 
 # Files a browser may show inline; anything else is downloaded.
@@ -669,15 +675,21 @@ def _item_action(request, case: Case, spec: ItemAction):
 
 
 def _reveal(request, case: Case) -> HttpResponse:
-    """The clear value of one protected field of a complainant or named worker (recorded)."""
+    """The clear value of one protected field of a complainant or named worker, or a free text
+    with the numbers this role may see in clear (recorded)."""
     try:
         kind_key, obj_pk, field_name = request.POST.get("target", "").split(":")
-        model, fields = REVEALABLE[kind_key]
+        model, fields = REVEALABLE_TEXT[kind_key] if kind_key in REVEALABLE_TEXT else REVEALABLE[kind_key]
         obj_pk = int(obj_pk)
     except (ValueError, KeyError):
         raise Http404 from None
     if field_name not in fields:
         raise Http404
+    if kind_key in REVEALABLE_TEXT:
+        obj = case if model is Case else get_object_or_404(model, pk=obj_pk, case=case)
+        if obj.pk != obj_pk:
+            raise Http404
+        return HttpResponse(format_html("{}", free_text_reveal(actor=request.user, obj=obj, field_name=field_name)))
     lookup = {"case": case} if model is Complaint else {"complaint__case": case}
     obj = get_object_or_404(model, pk=obj_pk, **lookup)
     value = personal_data_reveal(actor=request.user, obj=obj, field_name=field_name)

@@ -14,6 +14,6 @@ class CoreConfig(AppConfig):
         install_log_record_factory()
         register_action_labels({"user.login_throttled": "登录受限(多次密码错误)"})
         register_payload_labels(
-            {"limited_by": "限制范围", "wait_seconds": "等待秒数", "throttles_cleared": "解除的登录限制"},
+            {"kinds": "号码类型", "limited_by": "限制范围", "wait_seconds": "等待秒数", "throttles_cleared": "解除的登录限制"},
             {"one_address": "同一来源地址", "all_addresses": "所有来源地址"},
         )

@@ -65,22 +65,29 @@ def _digits(text: str) -> str:
     return re.sub(r"[^0-9Xx]", "", text).upper()
 
 
+_KIND_OF_GROUP = {"id18": ID_NUMBER, "id15": ID_NUMBER, "card": BANK_CARD, "mobile": PHONE, "landline": PHONE}
+
+
 def _replace(match: re.Match) -> str:
-    kind = match.lastgroup
-    value = _digits(match.group(kind))
-    if kind in ("id18", "id15"):
-        return mask(ID_NUMBER, value)
-    if kind == "card":
-        return mask(BANK_CARD, value)
-    return mask(PHONE, value)
+    return mask(_KIND_OF_GROUP[match.lastgroup], _digits(match.group(match.lastgroup)))
 
 
-def redact_text(text: Any) -> Any:
+def redact_text(text: Any, *, keep: frozenset[str] | set[str] = frozenset()) -> Any:
     """`text` with every ID, phone and bank card number in it masked; anything that is not a
-    string (None, numbers) is returned as it is."""
+    string (None, numbers) is returned as it is. Kinds in `keep` (protected.ID_NUMBER, PHONE,
+    BANK_CARD) stay clear: a recorded reveal shows what the role may see of each kind."""
     if not isinstance(text, str) or len(text) < 7:
         return text
-    return _PATTERN.sub(_replace, text)
+    if not keep:
+        return _PATTERN.sub(_replace, text)
+    return _PATTERN.sub(lambda m: m.group(0) if _KIND_OF_GROUP[m.lastgroup] in keep else _replace(m), text)
+
+
+def kinds_in(text: Any) -> set[str]:
+    """The kinds of personal number found in `text`."""
+    if not isinstance(text, str) or len(text) < 7:
+        return set()
+    return {_KIND_OF_GROUP[m.lastgroup] for m in _PATTERN.finditer(text)}
 
 
 def redact_data(data: Any) -> Any:

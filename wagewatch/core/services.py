@@ -163,3 +163,26 @@ def personal_data_reveal(*, actor: User, obj, field_name: str) -> str:
         payload={"field": field_name, "kind": field.kind},
     )
     return getattr(obj, field_name)
+
+
+@transaction.atomic
+def free_text_reveal(*, actor: User, obj, field_name: str) -> str:
+    """A free-text field with the personal numbers the actor's role may see shown clear (the
+    others stay masked), recorded like a protected field's reveal. The caller has fetched `obj`
+    through a scoped selector and checked that `field_name` is a free-text field it shows."""
+    from django.core.exceptions import PermissionDenied
+
+    from .protected import KIND_LABELS, may_reveal
+    from .redact import kinds_in, redact_text
+
+    text = getattr(obj, field_name) or ""
+    kinds = {kind for kind in kinds_in(text) if may_reveal(actor, kind)}
+    if not kinds:
+        raise PermissionDenied("您的角色无权查看其中的完整号码")
+    event_append(
+        actor=actor,
+        action="personal_data.revealed",
+        obj=obj,
+        payload={"field": field_name, "kinds": "、".join(KIND_LABELS[k] for k in sorted(kinds))},
+    )
+    return redact_text(text, keep=kinds)

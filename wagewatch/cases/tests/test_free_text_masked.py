@@ -111,3 +111,38 @@ def test_every_template_printing_free_text_masks_it():
             if "|redact" not in match.group(2):
                 missing.append(f"{name}: {match.group(0)}")
     assert not missing, "free text printed without |redact:\n" + "\n".join(missing)
+
+
+# ---------------------------------------------------------------- the recorded reveal, like fields
+
+
+def _reveal(client, case, target):
+    return client.post(reverse("cases:action", args=[case.pk, "reveal"]), {"target": target})
+
+
+def test_reveal_shows_the_kinds_the_role_may_see_and_is_recorded(world, client):
+    from wagewatch.history.models import Event
+
+    case = _case(world)
+    complaint = Complaint.objects.get(case=case)
+    client.force_login(world.users["clerk"])  # a window clerk may see phones and IDs, not bank cards
+    assert "查看号码" in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    response = _reveal(client, case, f"complaint_text:{complaint.pk}:description")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert PHONE in text and ID in text and CARD not in text and "**** **** **** 0123" in text
+    event = Event.objects.filter(action="personal_data.revealed", object_id=str(complaint.pk)).get()
+    assert event.payload_data == {"field": "description", "kinds": "身份证号、手机号"}
+    summary = _reveal(client, case, f"case_text:{case.pk}:summary").content.decode()
+    assert PHONE in summary and CARD not in summary
+
+
+def test_reveal_is_refused_to_a_role_that_may_see_none_and_to_other_objects(world, client):
+    case = _case(world)
+    complaint = Complaint.objects.get(case=case)
+    client.force_login(world.users["admin"])
+    assert "查看号码" not in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert _reveal(client, case, f"complaint_text:{complaint.pk}:description").status_code == 403
+    client.force_login(world.users["clerk"])
+    assert _reveal(client, case, f"complaint_text:{complaint.pk}:complainant_name").status_code == 404
+    assert _reveal(client, case, f"case_text:{case.pk + 999}:summary").status_code == 404
