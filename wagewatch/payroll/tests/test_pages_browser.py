@@ -50,3 +50,42 @@ def test_labour_manager_keeps_the_roster_on_a_phone(world, live_server, browser)
     assert id_number(66) not in row.inner_text()
     row.locator("button", has_text="查看").first.click()
     page.wait_for_function(f"document.querySelector('#workers').innerText.includes('{id_number(66)}')")
+
+
+# A table column squeezed so that a name, a trade or a status wraps one character a line, or a table
+# whose last columns hide behind a scroll bar: what the office saw on its 1366 px screens.
+LAYOUT_PROBE = """() => {
+  const narrow = [], clipped = [];
+  for (const cell of document.querySelectorAll('table.list td, table.list th')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      const text = node.textContent.trim();
+      if (text.length < 2) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+      if (lines >= 2 && text.length / lines < 3) narrow.push(text);
+    }
+  }
+  for (const wrap of document.querySelectorAll('.table-wrap')) {
+    if (wrap.scrollWidth > wrap.clientWidth + 2) clipped.push(wrap.scrollWidth + ' > ' + wrap.clientWidth);
+  }
+  return {narrow, clipped};
+}"""
+
+
+def test_payroll_pages_fit_an_office_screen_of_1366_pixels(world, live_server, browser):
+    housing = world.projects["housing_b"]
+    for serial, (name, trade) in enumerate([("孙伟伟", "混凝土工"), ("欧阳建国", "架子工"), ("李四", "钢筋工")], start=1):
+        enter(world, housing, serial, name=name, trade=trade)
+    # 1366 px less the vertical scroll bar of a long page.
+    page = browser.new_page(viewport={"width": 1349, "height": 860})
+    sign_in(page, live_server.url, "office_staff")
+    page.wait_for_url(f"{live_server.url}/")
+    for path in ("/payroll/projects/", f"/payroll/projects/{housing.pk}/?month=2026-03"):
+        page.goto(f"{live_server.url}{path}")
+        found = page.evaluate(LAYOUT_PROBE)
+        assert found == {"narrow": [], "clipped": []}, (path, found)
+    page.goto(f"{live_server.url}/payroll/projects/")
+    page.screenshot(path=SHOTS / "payroll-list-1366.png", full_page=True)
