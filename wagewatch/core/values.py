@@ -40,7 +40,7 @@ def amount_check(value: Any, *, positive: bool = False, maximum: Decimal = AMOUN
     """`value` (a Decimal, a number or text such as "1,250.50" / "350元") as yuan, or ValueError
     with a Chinese reason (without the field's name: the caller prefixes its label)."""
     if isinstance(value, bool):
-        raise ValueError("应为金额(元),如 350 或 350.50")
+        raise ValueError("应为数字(单位:元),如 350 或 350.50")
     if isinstance(value, Decimal):
         amount = value
     else:
@@ -48,9 +48,9 @@ def amount_check(value: Any, *, positive: bool = False, maximum: Decimal = AMOUN
         try:
             amount = Decimal(text)
         except (InvalidOperation, ValueError):
-            raise ValueError("应为金额(元),如 350 或 350.50") from None
+            raise ValueError("应为数字(单位:元),如 350 或 350.50") from None
     if not amount.is_finite():
-        raise ValueError("应为金额(元),如 350 或 350.50")
+        raise ValueError("应为数字(单位:元),如 350 或 350.50")
     if amount < 0:
         raise ValueError("不能为负数")
     if positive and amount == 0:

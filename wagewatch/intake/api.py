@@ -341,20 +341,23 @@ class BatchOut(Schema):
 
 @router.post("/batch", response={200: BatchOut, 403: ErrorOut, 422: dict}, summary="批量导入线索(.xlsx/.csv,12345、110、信访、全国平台)")
 def complaints_batch(request, file: File[UploadedFile], channel: Form[str], dispatch: Form[bool] = True):
-    """Rows that are right are registered, rejected rows are listed with their line numbers and
-    reasons (200 either way: the report is the answer). A file that cannot be read at all
-    answers 422. Re-sending the file registers only what is missing."""
+    """All or nothing: 200 with the report when every row was registered (or had been before);
+    422 in the error shape, with every rejected row (`field` = `第N行`) and the report, when any
+    row is wrong or the file cannot be read; then nothing of the file is registered. Re-sending
+    the file registers only what is missing."""
     if not importers.may_import(request.user):
         raise PermissionDenied("只有专窗受理员、清欠办和系统管理员可以批量导入线索")
     if channel not in EXTERNAL_CHANNELS:
         raise ValidationError({"channel": ["批量导入的渠道应为 " + "、".join(f"{c.value}({c.label})" for c in importers.BATCH_CHANNELS)]})
     report = importers.complaints_import(actor=request.user, channel=channel, data=file.read(), filename=file.name or "", dispatch=dispatch)
     body = report.to_dict()
-    if report.file_errors:
+    if report.file_errors or report.rejected:
         from wagewatch.api import error_body
 
         errors = [{"field": "file", "message": m} for m in body["file_errors"]]
-        return Status(422, {**error_body("invalid", "文件无法导入,未登记任何线索", errors), "report": body})
+        errors += [{"field": f"第{p['row']}行", "message": ";".join(p["reasons"])} for p in body["rejected"]]
+        message = "文件无法导入,未登记任何线索" if report.file_errors else body["summary"]
+        return Status(422, {**error_body("invalid", message, errors), "report": body})
     return Status(200, body)
 
 

@@ -2,10 +2,9 @@
 platform: an .xlsx or .csv file (UTF-8, UTF-8 with BOM, or GBK), one clue per row, Chinese column
 headers (the template is `template_workbook()`).
 
-What an office wants from a daily file is the good rows registered today, not a file bounced for
-one typo. So: every row is registered in its own transaction through `complaint_register`; a
-rejected row is listed with its line number and Chinese reasons; nothing of a rejected row is
-written. Every row must carry the channel's own id (渠道编号), which is what makes a re-import safe:
+All or nothing, like every import of the platform: the rows are registered through
+`complaint_register` in one transaction, and if any row is rejected (listed with its line number
+and Chinese reasons) none of the file is registered, so a file is never half in. Every row must carry the channel's own id (渠道编号), which is what makes a re-import safe:
 a clue already registered is counted as "已登记过" and left alone, so the corrected file can be
 imported again whole and only the missing rows are registered. The same holds for a big file:
 one run registers at most `MAX_NEW_ROWS` new clues (the request must end well inside the web
@@ -23,7 +22,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 
 from wagewatch.core.models import Industry, Role
@@ -196,6 +195,7 @@ class BatchReport:
     deferred: list[tuple[int, str]] = field(default_factory=list)  # (row, external id) left for the next run
     file_errors: list[str] = field(default_factory=list)
     batch_id: int | None = None
+    undone: int = 0  # rows that were fine but not registered because another row was rejected
 
     @property
     def channel_label(self) -> str:
@@ -225,6 +225,8 @@ class BatchReport:
     def summary(self) -> str:
         if self.file_errors:
             return "文件无法导入:" + ";".join(self.file_errors)
+        if self.rejected:
+            return f"有 {self.rejected_count} 行有误,本次未登记任何线索:请按行号改正后重新导入整个文件(已登记过 {self.unchanged_count})"
         text = f"新登记 {self.created_count},并入已有案件 {self.linked_count},已登记过 {self.unchanged_count},退回 {self.rejected_count}"
         if self.deferred:
             text += f";另有 {len(self.deferred)} 行超过单次{MAX_NEW_ROWS}条的上限未处理,请再次导入同一文件继续"
@@ -396,7 +398,7 @@ def _service_reasons(exc: ValidationError) -> list[str]:
 
 def complaints_import(*, actor, channel: str, data: bytes, filename: str, dispatch: bool = True) -> BatchReport:
     """Import one file of clues of `channel` as `actor` (who may see the territories named).
-    Rows are registered one by one; see the module docstring."""
+    All or nothing: a rejected row leaves the whole run unregistered; see the module docstring."""
     report = BatchReport(channel=channel, filename=(filename or "")[-255:], sha256=hashlib.sha256(data).hexdigest(), dispatch=dispatch)
     if channel not in EXTERNAL_CHANNELS:
         report.file_errors.append("批量导入只适用于12345热线、110警情、信访和全国根治欠薪线索反映平台的线索")
@@ -409,29 +411,44 @@ def complaints_import(*, actor, channel: str, data: bytes, filename: str, dispat
         parsed = [_parse(number, cells, territories=territories, projects=projects) for number, cells in rows]
         ids = [p.external_id for p in parsed if p.external_id]
         known = set(Complaint.objects.filter(channel=channel, external_id__in=ids).values_list("external_id", flat=True))
-        first_row: dict[str, int] = {}
-        attempts = 0
-        for p in parsed:
-            if p.external_id in known:
-                # Registered before (an earlier import of this file, the API): left as it is,
-                # whatever the row says now.
-                report.unchanged.append((p.row, p.external_id))
-                continue
-            if p.external_id:
-                if p.external_id in first_row:
-                    p.reasons.insert(0, f"渠道编号“{p.external_id}”与第{first_row[p.external_id]}行重复")
-                first_row.setdefault(p.external_id, p.row)
-            if p.reasons:
-                _more_reasons(p)
-                report.rejected.append(RowProblem(p.row, p.external_id, p.reasons))
-                continue
-            if attempts >= MAX_NEW_ROWS:
-                report.deferred.append((p.row, p.external_id))
-                continue
-            attempts += 1
-            _register_row(report, p, actor=actor, channel=channel, dispatch=dispatch)
+        try:
+            with transaction.atomic():
+                _register_rows(report, parsed, known, actor=actor, channel=channel, dispatch=dispatch)
+                if report.rejected:
+                    raise _Undo
+        except _Undo:
+            report.undone = len(report.registered)
+            report.registered = []
     import_batch_record(actor=actor, report=report)
     return report
+
+
+class _Undo(Exception):
+    """A row was rejected: undo the rows registered before it."""
+
+
+def _register_rows(report: BatchReport, parsed: list, known: set, *, actor, channel: str, dispatch: bool) -> None:
+    first_row: dict[str, int] = {}
+    attempts = 0
+    for p in parsed:
+        if p.external_id in known:
+            # Registered before (an earlier import of this file, the API): left as it is,
+            # whatever the row says now.
+            report.unchanged.append((p.row, p.external_id))
+            continue
+        if p.external_id:
+            if p.external_id in first_row:
+                p.reasons.insert(0, f"渠道编号“{p.external_id}”与第{first_row[p.external_id]}行重复")
+            first_row.setdefault(p.external_id, p.row)
+        if p.reasons:
+            _more_reasons(p)
+            report.rejected.append(RowProblem(p.row, p.external_id, p.reasons))
+            continue
+        if attempts >= MAX_NEW_ROWS:
+            report.deferred.append((p.row, p.external_id))
+            continue
+        attempts += 1
+        _register_row(report, p, actor=actor, channel=channel, dispatch=dispatch)
 
 
 def _register_row(report: BatchReport, p: _Parsed, *, actor, channel: str, dispatch: bool) -> None:
@@ -446,6 +463,10 @@ def _register_row(report: BatchReport, p: _Parsed, *, actor, channel: str, dispa
             case, note = result.case, result.dispatch_note
     except ValidationError as exc:
         report.rejected.append(RowProblem(p.row, p.external_id, _service_reasons(exc)))
+        return
+    except DataError:
+        # What the database cannot store (a NUL in a text on PostgreSQL, a number past its column).
+        report.rejected.append(RowProblem(p.row, p.external_id, ["该行含有无法保存的内容(如空字符或过大的数字),请检查后重新导入"]))
         return
     except IntegrityError:
         # The same clue registered at this very moment by someone else (unique channel id).

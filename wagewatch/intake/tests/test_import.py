@@ -97,7 +97,7 @@ def test_xlsx_with_date_cells_and_numeric_phones(world):
     assert complaint.complainant_phone == "13900000201" and complaint.amount_owed == 5200 and complaint.worker_count == 2
 
 
-def test_bad_rows_are_sent_back_with_line_numbers_and_the_rest_is_registered(world):
+def test_bad_rows_are_sent_back_with_line_numbers_and_nothing_is_registered(world):
     future = (timezone.now() + timedelta(days=2)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     rows = [
         row(world, "A-1", "13900000301"),  # line 2: fine
@@ -111,7 +111,8 @@ def test_bad_rows_are_sent_back_with_line_numbers_and_the_rest_is_registered(wor
         row(world, "A-9", "13900000309", employer="某老板", territory=""),  # line 10: no territory to be found
     ]
     report = run(world, csv_bytes(rows))
-    assert report.created_count == 1 and report.rejected_count == 8
+    assert report.created_count == 0 and report.rejected_count == 8 and report.undone == 1
+    assert "本次未登记任何线索" in report.summary
     problems = {p.row: " ".join(p.reasons) for p in report.rejected}
     assert set(problems) == {3, 4, 5, 6, 7, 8, 9, 10}
     assert "渠道编号必填" in problems[3]
@@ -122,26 +123,30 @@ def test_bad_rows_are_sent_back_with_line_numbers_and_the_rest_is_registered(wor
     assert "与第2行重复" in problems[8]
     assert "欠薪金额" in problems[9] and "行业" in problems[9]
     assert "所属街道" in problems[10]
-    assert Complaint.objects.count() == 1 and Case.objects.count() == 1
+    assert Complaint.objects.count() == 0 and Case.objects.count() == 0
     assert ImportBatch.objects.get().report["rejected"][0] == {"row": 3, "external_id": "", "reasons": problems[3].split(" ")}
 
 
-def test_reimport_creates_nothing_new_and_the_corrected_file_registers_only_the_missing_rows(world):
+def test_a_file_with_a_bad_row_registers_nothing_and_the_corrected_file_registers_all(world):
     rows = three_good_rows(world) + [row(world, "12345-0004", "139000")]
     first = run(world, csv_bytes(rows))
-    assert (first.created_count, first.unchanged_count, first.rejected_count) == (3, 0, 1)
-    counts = (Complaint.objects.count(), Case.objects.count())
-    again = run(world, csv_bytes(rows))
-    assert (again.created_count, again.linked_count, again.unchanged_count, again.rejected_count) == (0, 0, 3, 1)
-    assert again.summary == "新登记 0,并入已有案件 0,已登记过 3,退回 1"
-    assert (Complaint.objects.count(), Case.objects.count()) == counts
+    assert (first.created_count, first.unchanged_count, first.rejected_count) == (0, 0, 1)
+    assert (Complaint.objects.count(), Case.objects.count()) == (0, 0)
     rows[3] = row(world, "12345-0004", "13900000404")
     corrected = run(world, csv_bytes(rows))
-    assert (corrected.created_count, corrected.unchanged_count, corrected.rejected_count) == (1, 3, 0)
-    assert [r.row for r in corrected.registered] == [5]
-    assert ImportBatch.objects.count() == 3
+    assert (corrected.created_count, corrected.unchanged_count, corrected.rejected_count) == (4, 0, 0)
+    counts = (Complaint.objects.count(), Case.objects.count())
+    again = run(world, csv_bytes(rows))
+    assert (again.created_count, again.linked_count, again.unchanged_count, again.rejected_count) == (0, 0, 4, 0)
+    assert again.summary == "新登记 0,并入已有案件 0,已登记过 4,退回 0"
+    assert (Complaint.objects.count(), Case.objects.count()) == counts
+    rows.append(row(world, "12345-0005", "13900000405"))
+    more = run(world, csv_bytes(rows))
+    assert (more.created_count, more.unchanged_count, more.rejected_count) == (1, 4, 0)
+    assert [r.row for r in more.registered] == [6]
+    assert ImportBatch.objects.count() == 4
     assert list(ImportBatch.objects.order_by("pk").values_list("created_count", "unchanged_count", "rejected_count")) == [
-        (3, 0, 1), (0, 3, 1), (1, 3, 0)
+        (0, 0, 1), (4, 0, 0), (0, 4, 0), (1, 4, 0)
     ]
 
 
@@ -161,7 +166,8 @@ def test_national_platform_ids_are_kept_exactly(world):
     rows = [row(world, float(long_id), "13900000603"), row(world, 2026112000001, "13900000604")]
     report = run(world, xlsx_bytes(rows), channel=Channel.NATIONAL_PLATFORM, filename="gj.xlsx")
     assert report.rejected_count == 1 and report.rejected[0].row == 2 and "文本" in report.rejected[0].reasons[0]
-    assert Complaint.objects.filter(channel=Channel.NATIONAL_PLATFORM, external_id="2026112000001").exists()
+    # All or nothing: the good row of a file with a bad one is not registered either.
+    assert not Complaint.objects.filter(channel=Channel.NATIONAL_PLATFORM, external_id="2026112000001").exists()
     # The same id on another channel is a different clue.
     assert run(world, csv_bytes([row(world, long_id, "13900000605")])).created_count == 1
 
@@ -227,9 +233,9 @@ def test_page_import_and_report(client, world):
     response = client.post("/intake/import/", {"channel": "hotline_12345", "file": upload, "dispatch": ""})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "新登记" in page and "第 5 行" in page and "投诉人电话" in page
+    assert "本次未登记任何线索" in page and "第 5 行" in page and "投诉人电话" in page
     batch = ImportBatch.objects.get()
-    assert Complaint.objects.count() == 3
+    assert Complaint.objects.count() == 0
     assert "第 5 行" in client.get(f"/intake/import/?batch={batch.pk}").content.decode()
     assert "查看报告" in client.get("/intake/import/").content.decode()
     assert client.get("/intake/import/?batch=999999").status_code == 404
@@ -275,3 +281,33 @@ def test_a_big_file_is_registered_over_several_runs_of_the_same_file(world, monk
     third = run(world, csv_bytes(rows))
     assert (third.created_count, third.unchanged_count, len(third.deferred)) == (1, 4, 0) and third.ok
     assert Complaint.objects.count() == 5
+
+
+def test_a_row_the_database_cannot_store_rejects_the_file_after_earlier_rows_and_writes_nothing(client, world, monkeypatch):
+    """Row 1 registered, then row 2 fails in the database (a NUL on PostgreSQL): the answer is a
+    422 naming row 3 (line numbers count the header), and row 1 is not left registered."""
+    from django.db import DataError
+
+    from wagewatch.intake import importers
+
+    real = importers.complaint_register
+    calls = []
+
+    def register(**kwargs):
+        calls.append(kwargs["external_id"])
+        if len(calls) == 2:
+            raise DataError("A string literal cannot contain NUL (0x00) characters.")
+        return real(**kwargs)
+
+    monkeypatch.setattr(importers, "complaint_register", register)
+    client.force_login(world.users["office_staff"])
+    response = client.post(
+        "/api/v1/complaints/batch",
+        {"file": SimpleUploadedFile("gj.csv", csv_bytes(three_good_rows(world))), "channel": "national_platform", "dispatch": "false"},
+    )
+    assert response.status_code == 422, response.content[:300]
+    body = response.json()
+    assert body["code"] == "invalid" and body["errors"][0]["field"] == "第3行"
+    assert body["report"]["created"] == 0 and "本次未登记任何线索" in body["message"]
+    assert len(calls) == 3
+    assert Complaint.objects.count() == 0 and Case.objects.count() == 0
