@@ -12,6 +12,8 @@ import json
 import re
 from functools import lru_cache
 
+from wagewatch.core.redact import redact_data
+
 ACTION_LABELS: dict[str, str] = {
     "territory.created": "新建辖区",
     "territory.updated": "修改辖区",
@@ -158,6 +160,9 @@ def payload_summary(payload: str, limit: int = SUMMARY_LENGTH, field_labels: dic
         data = json.loads(payload) if isinstance(payload, str) else payload
     except ValueError:
         return ""
+    # Masked before it is cut short: events recorded before payloads were masked may hold a
+    # clear number, and a cut through it would leave digits no mask can recognise.
+    data = redact_data(data)
     if not isinstance(data, dict):
         text = _short(data)
     else:

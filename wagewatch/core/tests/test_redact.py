@@ -127,3 +127,11 @@ def test_job_error_fields_are_masked_on_save_and_update(world):
     job.refresh_from_db()
     assert job.error == "又错 **** **** **** 0123"
     assert job.rejected == [{"value": "138****5678", "reason": "卡号**** **** **** 0123不对"}]
+
+
+def test_timeline_summary_masks_before_cutting_short():
+    # An event recorded before payloads were masked: the cut must not leave part of the card.
+    from wagewatch.history.labels import payload_summary
+
+    summary = payload_summary(json.dumps({"note": "情况" * 10 + CARD}), limit=40)
+    assert "6222021" not in summary
