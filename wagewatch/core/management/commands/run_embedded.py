@@ -1,7 +1,8 @@
 """`make run`: the site, a Celery worker and a Celery beat in one command, no services to install.
 
 Nothing outlives it: Ctrl-C, SIGTERM or SIGHUP stop the worker and the beat before it exits, and
-if it is killed (kill -9) the kernel stops them (core/processes.py). With --exit-with-parent (the
+if it is killed (kill -9) the kernel stops them (core/processes.py); a worker or beat that dies
+while the site runs is started again. With --exit-with-parent (the
 Makefile passes it) it also stops when `make` itself is killed. The beat is a process of its own,
 not embedded in the worker, and takes the one-beat lock (core/beat.py): a second one refuses to start.
 """
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -22,6 +24,8 @@ from wagewatch.core.processes import PARENT_ENV, preexec_die_with_parent, set_de
 from wagewatch.demo import loader
 
 STOP_SECONDS = 15
+MAX_RESTARTS = 5
+RESTART_DELAY_SECONDS = 2
 
 
 def _raise_keyboard_interrupt(signum, frame):
@@ -52,7 +56,8 @@ class Command(BaseCommand):
         # Static files come from the installed packages (whitenoise with finders); an empty
         # STATIC_ROOT keeps whitenoise from warning that it is missing.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.children: dict[str, subprocess.Popen] = {}
+        self.lock = threading.Lock()
         self.stopping = False
         for signum in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, _raise_keyboard_interrupt)
@@ -64,7 +69,6 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             self.stdout.write("\n正在停止…")
         finally:
-            self.stopping = True
             self._stop_children()
 
     def _check_port_free(self, host: str, port: int) -> None:
@@ -84,32 +88,57 @@ class Command(BaseCommand):
         self._start("定时任务进程", [*celery, "beat", "--loglevel=INFO", "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME)], self.beat_log)
 
     def _start(self, label: str, command: list[str], log_path: Path) -> None:
+        started = threading.Event()
+        threading.Thread(target=self._supervise, args=(label, command, log_path, started), name=f"supervise-{label}", daemon=True).start()
+        started.wait()
+
+    def _spawn(self, command: list[str], log_path: Path) -> subprocess.Popen:
         env = {**os.environ, PARENT_ENV: str(os.getpid())}
         with open(log_path, "ab") as log:
-            child = subprocess.Popen(
+            return subprocess.Popen(
                 command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_die_with_parent(os.getpid()),
             )
-        self.children.append((label, child))
-        threading.Thread(target=self._report_exit, args=(label, child, log_path), daemon=True).start()
 
-    def _report_exit(self, label: str, child: subprocess.Popen, log_path: Path) -> None:
-        code = child.wait()
-        if not self.stopping:
-            self.stderr.write(f"{label}已退出(退出码 {code}),请查看日志:{log_path}")
+    def _supervise(self, label: str, command: list[str], log_path: Path, started: threading.Event) -> None:
+        """Start the child from this thread and wait for it (the kernel's death signal follows the
+        thread that started a child, and this one lives as long as the child). A child that dies
+        while the site runs is started again, at most MAX_RESTARTS times."""
+        restarts = 0
+        while True:
+            with self.lock:
+                if self.stopping:
+                    break
+                child = self._spawn(command, log_path)
+                self.children[label] = child
+            started.set()
+            code = child.wait()
+            with self.lock:
+                if self.stopping:
+                    break
+            if restarts >= MAX_RESTARTS:
+                self.stderr.write(f"{label}已退出(退出码 {code})且多次重启失败,请查看日志:{log_path}")
+                break
+            restarts += 1
+            self.stderr.write(f"{label}意外退出(退出码 {code}),{RESTART_DELAY_SECONDS}秒后重新启动;日志:{log_path}")
+            time.sleep(RESTART_DELAY_SECONDS)
+        started.set()
 
     def _stop_children(self) -> None:
         """SIGTERM to each (a worker finishes its current task), SIGKILL to any left after STOP_SECONDS;
         a task cut short is resumed by the job sweep on the next start."""
-        for _, child in self.children:
+        with self.lock:
+            self.stopping = True
+            children = list(self.children.values())
+        for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for _, child in self.children:
+        for child in children:
             try:
                 child.wait(timeout=STOP_SECONDS)
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
-        if self.children:
+        if children:
             self.stdout.write("后台任务进程和定时任务进程已停止。")
 
     def _print_banner(self, host: str, port: int, with_worker: bool) -> None:
