@@ -81,7 +81,7 @@ def commitment_letter_for(case: Case, *, request=None) -> CommitmentLetter:
         time_limit_text=time_limit_text(DeadlineKind.CLOSE) or "7个工作日",
         track_url=track_url(request),
         office_name=office.name if office else DEFAULT_OFFICE_NAME,
-        office_phone=office.phone if office else "",
+        office_phone=office.phone_display if office else "",
         issued_at=case.commitment_letter_issued_at or case.registered_at,
         due_at=close.due_at if close else None,
         due_provisional=close.provisional if close else False,
@@ -180,5 +180,5 @@ def dispatch_order_for(case: Case, order: CaseAssignment, *, viewer=None) -> Dis
         general_contractor_notified=bool(notified),
         is_major=case.is_major,
         issuer_name=(issuer.full_name or issuer.username) if issuer else "",
-        office_phone=office.phone if office else "",
+        office_phone=office.phone_display if office else "",
     )

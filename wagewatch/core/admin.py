@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import importlib.util
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -21,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from wagewatch.history.services import event_append
 
 from .models import ApiToken, Organisation, Role, Territory, User
+from .protected import PHONE, mask, validate_phone
 from .services import user_is_locked
 
 # ------------------------------------------------------------------------- site access
@@ -91,9 +94,57 @@ class TerritoryAdmin(HistoryAdminMixin, admin.ModelAdmin):
     ordering = ["path"]
 
 
+# ------------------------------------------------------------------------- phones: write only
+
+
+def _phone_field(label: str) -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=30, help_text="留空则不修改;要更换请填写新号码")
+
+
+class _PhoneWriteOnly:
+    """The admin never shows a stored phone in full (the administrator is not a role that may
+    see phones): the box starts empty, the help text shows the mask, a new number replaces it."""
+
+    def _phone_setup(self):
+        current = getattr(self.instance, "phone", "") if self.instance.pk else ""
+        self.initial["phone"] = ""
+        if current:
+            self.fields["phone"].help_text = f"当前:{mask(PHONE, current)}。留空则不修改;要更换请填写新号码"
+
+    def clean_phone(self):
+        value = (self.cleaned_data.get("phone") or "").strip()
+        if not value:
+            return getattr(self.instance, "phone", "") if self.instance.pk else ""
+        return validate_phone(value)
+
+
+class OrganisationAdminForm(_PhoneWriteOnly, forms.ModelForm):
+    phone = _phone_field("办公电话")
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "short_name", "kind", "industry", "territory", "enterprise", "leader_name", "phone", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._phone_setup()
+
+
+class StaffUserChangeForm(_PhoneWriteOnly, UserChangeForm):
+    phone = _phone_field("手机号")
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._phone_setup()
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(HistoryAdminMixin, admin.ModelAdmin):
     history_noun = "organisation"
+    form = OrganisationAdminForm
     list_display = ["name", "short_name", "kind", "industry", "territory", "leader_name", "is_active"]
     list_filter = ["kind", "industry", "is_active"]
     search_fields = ["name", "short_name"]
@@ -105,6 +156,7 @@ class OrganisationAdmin(HistoryAdminMixin, admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(HistoryAdminMixin, DjangoUserAdmin):
     history_noun = "user"
+    form = StaffUserChangeForm
     list_display = ["username", "full_name", "role", "organisation", "territory", "is_active", "lock_status", "last_login"]
     list_filter = ["role", "is_active", "organisation__kind"]
     search_fields = ["username", "full_name"]

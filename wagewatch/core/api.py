@@ -1,6 +1,6 @@
 """Core API: the signed-in user, territories, organisations and users, scoped like the pages.
 
-Anything outside the caller's scope answers 404; users' phone numbers are always masked."""
+Anything outside the caller's scope answers 404; users' and organisations' phone numbers are always masked."""
 
 
 from datetime import datetime
@@ -49,6 +49,10 @@ class OrganisationOut(Schema):
     leader_name: str
     phone: str
     is_active: bool
+
+    @staticmethod
+    def resolve_phone(obj: Organisation) -> str:
+        return mask(PHONE, obj.phone)
 
     @staticmethod
     def resolve_kind_label(obj: Organisation) -> str:

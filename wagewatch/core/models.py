@@ -3,6 +3,9 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from .protected import PHONE, DigestField, ProtectedField
+from .roles import Role  # noqa: F401  (imported from here by every app)
+
 
 class Industry(models.TextChoices):
     CONSTRUCTION = "construction", "房屋建筑"
@@ -91,7 +94,10 @@ class Organisation(models.Model):
         help_text="施工总承包单位对应的企业登记",
     )
     leader_name = models.CharField("负责领导", max_length=50, blank=True)
-    phone = models.CharField("办公电话", max_length=30, blank=True)
+    # Encrypted like every phone; masked on staff screens. The office's and units' numbers are
+    # published on purpose (rights boards, letters, the worker pages) and printed there in full.
+    phone = ProtectedField("办公电话", kind=PHONE)
+    phone_digest = DigestField(source="phone", kind=PHONE)
     is_active = models.BooleanField("启用", default=True)
 
     class Meta:
@@ -103,21 +109,17 @@ class Organisation(models.Model):
         return self.short_name or self.name
 
     @property
+    def phone_display(self) -> str:
+        """The published number as people write it (stored without separators): 010-88886666."""
+        value = self.phone or ""
+        if value.startswith("0") and len(value) >= 10:
+            area = 3 if value[1] in "12" else 4
+            return f"{value[:area]}-{value[area:]}"
+        return value
+
+    @property
     def is_territorial(self) -> bool:
         return self.kind in self.TERRITORIAL_KINDS
-
-
-class Role(models.TextChoices):
-    WINDOW_CLERK = "window_clerk", "专窗受理员"
-    UNIT_HANDLER = "unit_handler", "责任单位经办人"
-    UNIT_LEADER = "unit_leader", "责任单位负责人"
-    LABOUR_INSPECTOR = "labour_inspector", "劳动保障监察员"
-    GRID_WORKER = "grid_worker", "网格员"
-    OFFICE_STAFF = "office_staff", "清欠办工作人员"
-    OFFICE_LEADER = "office_leader", "清欠办领导"
-    PROJECT_LABOUR_MANAGER = "project_labour_manager", "劳资专管员"
-    DATA_PROVIDER = "data_provider", "数据接口用户"
-    ADMINISTRATOR = "administrator", "系统管理员"
 
 
 class User(AbstractUser):
@@ -135,7 +137,8 @@ class User(AbstractUser):
         related_name="+",
         help_text="留空则为所属单位的辖区;网格员填写其网格",
     )
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    phone = ProtectedField("手机号", kind=PHONE)
+    phone_digest = DigestField(source="phone", kind=PHONE)
     failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)

@@ -23,7 +23,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
 from .masks import BANK_CARD, ID_NUMBER, KIND_LABELS, PHONE, mask  # noqa: F401  (the names every app imports from here)
-from .models import Role
+from .roles import Role
 
 # Roles that may reveal the full value of each kind (every reveal is still recorded).
 REVEAL_ROLES = {

@@ -14,8 +14,10 @@ urlpatterns = [
     path("territories/<int:pk>/", views.territory_detail, name="territory_detail"),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("organisations/<int:pk>/reveal/phone/", views.organisation_phone_reveal, name="organisation_phone_reveal"),
     path("users/", views.user_list, name="user_list"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/unlock/", views.user_unlock_view, name="user_unlock"),
+    path("users/<int:pk>/reveal/phone/", views.user_phone_reveal, name="user_phone_reveal"),
     path("", include("wagewatch.core.urls_calendar")),
 ]

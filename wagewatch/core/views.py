@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from wagewatch.history.selectors import timeline_for
@@ -27,9 +28,9 @@ from .forms import UserPasswordChangeForm
 from .login_throttle import account_wait_seconds
 from .models import Organisation, Role, Territory
 from .passwords import password_rules
-from .protected import PHONE, mask
+from .protected import PHONE, mask, may_reveal
 from .scoping import scope_for
-from .services import user_is_locked, user_unlock
+from .services import personal_data_reveal, user_is_locked, user_unlock
 
 PAGE_SIZE = 50
 OFFICE_ROLES = {Role.OFFICE_STAFF, Role.OFFICE_LEADER, Role.ADMINISTRATOR}
@@ -300,7 +301,7 @@ def organisation_list(request):
                     o.get_industry_display() if o.industry else "",
                     o.territory.name,
                     o.leader_name,
-                    o.phone,
+                    mask(PHONE, o.phone),
                     o.is_active,
                 )
                 for o in qs
@@ -338,6 +339,8 @@ def organisation_detail(request, pk: int):
         "core/organisation_detail.html",
         {
             "organisation": organisation,
+            "phone_masked": mask(PHONE, organisation.phone),
+            "may_reveal_phone": bool(organisation.phone) and may_reveal(user, PHONE),
             "territory_visible": selectors.territory_list(user=user).filter(pk=organisation.territory_id).exists(),
             "users": users,
             "projects": _with_urls(supervised[:50], "registry:project_detail"),
@@ -413,6 +416,7 @@ def user_detail(request, pk: int):
         {
             "target": target,
             "phone_masked": mask(PHONE, target.phone),
+            "may_reveal_phone": bool(target.phone) and may_reveal(viewer, PHONE),
             "locked": user_is_locked(target),
             "throttle_minutes": -(-account_wait_seconds(target.username) // 60),
             "may_unlock": selectors.may_unlock(viewer),
@@ -488,3 +492,25 @@ def csrf_failure(request, reason=""):
         )
         return HttpResponse(body, status=403)
     return _error(request, 403, "页面已过期", message)
+
+
+# ---------------------------------------------------------------------------- staff phones
+
+
+def _revealed(value: str) -> HttpResponse:
+    return HttpResponse(format_html('<span class="masked">{}</span>', value), headers={"Cache-Control": "no-store"})
+
+
+@login_required
+@require_POST
+def organisation_phone_reveal(request, pk: int):
+    """The full office phone, for a role that may see phones; recorded like every reveal."""
+    organisation = selectors.organisation_get(user=request.user, pk=pk)
+    return _revealed(personal_data_reveal(actor=request.user, obj=organisation, field_name="phone"))
+
+
+@login_required
+@require_POST
+def user_phone_reveal(request, pk: int):
+    target = selectors.user_get(user=request.user, pk=pk)
+    return _revealed(personal_data_reveal(actor=request.user, obj=target, field_name="phone"))

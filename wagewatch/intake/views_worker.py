@@ -306,7 +306,7 @@ def _commitment_summary(case: Case, office: Organisation | None) -> dict:
     if close is not None:
         text += f"(即{_date_words(close.due_at)}前{',日期为暂定' if close.provisional else ''})"
     text += "。办理进展会用短信告诉您,您也可以随时凭案件编号和手机号查询。"
-    return {"text": text, "office_name": office_name, "office_phone": office.phone if office else ""}
+    return {"text": text, "office_name": office_name, "office_phone": office.phone_display if office else ""}
 
 
 def _unit_info(case: Case) -> dict:
@@ -314,8 +314,8 @@ def _unit_info(case: Case) -> dict:
     office = _office_for_path(case.territory_path)
     if case.lead_organisation_id and case.state not in {CaseState.RETURNED, CaseState.REGISTERED}:
         unit = case.lead_organisation
-        return {"name": unit.name, "phone": unit.phone or (office.phone if office else ""), "office": office}
-    return {"name": office.name if office else DEFAULT_OFFICE_NAME, "phone": office.phone if office else "", "office": office}
+        return {"name": unit.name, "phone": unit.phone_display or (office.phone_display if office else ""), "office": office}
+    return {"name": office.name if office else DEFAULT_OFFICE_NAME, "phone": office.phone_display if office else "", "office": office}
 
 
 def _stars(rating) -> str:
@@ -983,7 +983,7 @@ def _poster_for(request, project: Project | None):
     if project is None:
         office = _office_for_path("")
         url = worker_site_url(reverse("worker:start"))
-        return QrPoster(url=url, office_name=office.name if office else DEFAULT_OFFICE_NAME, office_phone=office.phone if office else "")
+        return QrPoster(url=url, office_name=office.name if office else DEFAULT_OFFICE_NAME, office_phone=office.phone_display if office else "")
     office = _office_for_path(project.territory.path)
     url = worker_site_url(reverse("worker:project", args=[project_token(project)]))
     return QrPoster(
@@ -992,7 +992,7 @@ def _poster_for(request, project: Project | None):
         project_name=project.name,
         site_address=project.site_address,
         project_code=project.code,
-        office_phone=office.phone if office else "",
+        office_phone=office.phone_display if office else "",
     )
 
 
