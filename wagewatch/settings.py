@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "wagewatch.core.text.ApiTextMiddleware",
     "wagewatch.core.middleware.SessionIdleTimeoutMiddleware",
+    "wagewatch.core.middleware.AccountStateMiddleware",
 ]
 
 ROOT_URLCONF = "wagewatch.urls"

@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 
+from django.db.models import Q
 from django.utils import timezone
 from ninja.security import HttpBearer
 
@@ -20,11 +21,20 @@ def api_token_create(*, user: User, name: str = "") -> str:
     return token
 
 
+def usable_tokens():
+    """Tokens that work right now: not revoked, of an account that is enabled and not locked by an
+    administrator. Checked on every request, so disabling or locking a user stops its tokens at once."""
+    return ApiToken.objects.filter(revoked_at__isnull=True, user__is_active=True).filter(
+        Q(user__locked_until__isnull=True) | Q(user__locked_until__lte=timezone.now())
+    )
+
+
 class BearerTokenAuth(HttpBearer):
     def authenticate(self, request, token):
         found = (
-            ApiToken.objects.select_related("user", "user__organisation", "user__territory", "user__organisation__territory")
-            .filter(token_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True)
+            usable_tokens()
+            .select_related("user", "user__organisation", "user__territory", "user__organisation__territory")
+            .filter(token_hash=token_hash(token))
             .first()
         )
         if found is None:

@@ -65,3 +65,39 @@ class UnreadablePathMiddleware:
 
             return bad_request(request)
         return self.get_response(request)
+
+
+class AccountStateMiddleware:
+    """Ends a browser session whose account may no longer use the pages: locked by an administrator
+    after it signed in, or an interface-only account (the data provider signs in with a token, never
+    a session). Disabled accounts are already anonymous (ModelBackend refuses inactive users)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and SESSION_KEY in request.session:
+            message = session_refusal(user)
+            if message:
+                logout(request)
+                if not request.path.startswith("/api/"):
+                    messages.error(request, message)
+                    if getattr(request, "htmx", False):
+                        response = HttpResponse(status=204)
+                        response["HX-Redirect"] = redirect_to_login(request.path).url
+                        return response
+                    return redirect_to_login(request.get_full_path() if request.method == "GET" else request.path)
+        return self.get_response(request)
+
+
+def session_refusal(user) -> str:
+    """Why `user` may not keep a page session (in Chinese), or ''."""
+    from .models import Role
+    from .services import user_is_locked
+
+    if user.role == Role.DATA_PROVIDER:
+        return "数据接口用户只能通过接口令牌调用接口,不能登录页面。"
+    if user_is_locked(user):
+        return "该账户已被系统管理员锁定,请联系系统管理员。"
+    return ""

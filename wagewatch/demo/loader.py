@@ -7,8 +7,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from wagewatch.core.auth import api_token_create, token_hash
-from wagewatch.core.models import ApiToken, Organisation, Territory, User
+from wagewatch.core.auth import api_token_create, token_hash, usable_tokens
+from wagewatch.core.models import Organisation, Territory, User
 
 from . import cases, contractor, enterprises, organisations, payroll, projects, territory, users
 from .base import DEMO_PASSWORD, DemoContext
@@ -62,7 +62,7 @@ def demo_token() -> str | None:
     if not path.exists():
         return None
     token = path.read_text(encoding="utf-8").strip()
-    valid = ApiToken.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True).exists()
+    valid = usable_tokens().filter(token_hash=token_hash(token)).exists()
     return token if valid else None
 
 

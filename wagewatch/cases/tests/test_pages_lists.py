@@ -132,8 +132,6 @@ def test_unit_ledger_never_shows_another_units_case(client, world, cases):
     assert numbers_on(client.get(LIST, {"territory": world.territories["street_b"].pk})) == set()
     login(client, world, "street_b_handler")
     assert numbers_on(client.get(LIST)) == {n["factory_b"], n["housing_b"]}
-    login(client, world, "tax_feed")
-    assert numbers_on(client.get(LIST)) == set()
 
 
 def test_pagination_by_page_number(client, world):
@@ -227,7 +225,7 @@ def test_inbox_never_shows_another_units_case_nor_closed_ones(client, world, cas
     assert numbers_on(response) == {cases["factory_a"].number, cases["road_a"].number}  # not closed_a, not registered_a
     page = response.content.decode()
     assert cases["factory_b"].number not in page and cases["housing_b"].number not in page
-    for key in ("police_officer", "clerk", "tax_feed"):
+    for key in ("police_officer", "clerk"):
         login(client, world, key)
         assert numbers_on(client.get(INBOX)) == set()
 
@@ -245,7 +243,7 @@ def test_inbox_puts_the_most_urgent_first_and_highlights_overdue(client, world, 
 # ---------------------------------------------------------------- overdue board
 
 
-@pytest.mark.parametrize("user_key", ["clerk", "inspector", "street_a_handler", "street_a_leader", "grid_a_worker", "tax_feed"])
+@pytest.mark.parametrize("user_key", ["clerk", "inspector", "street_a_handler", "street_a_leader", "grid_a_worker"])
 def test_overdue_board_is_for_the_office(client, world, user_key):
     login(client, world, user_key)
     response = client.get(BOARD)

@@ -15,13 +15,20 @@ def test_anonymous_goes_to_the_platform_login(client, db):
     assert login.status_code == 302 and login["Location"].startswith("/login/?next=")
 
 
-@pytest.mark.parametrize("who", ["office_leader", "office_staff", "clerk", "tax_feed"])
+@pytest.mark.parametrize("who", ["office_leader", "office_staff", "clerk"])
 def test_non_administrators_are_refused(world, client, who):
     client.force_login(world.users[who])
     for url in ("/admin/", "/admin/core/user/", f"/admin/core/user/{world.users['admin'].pk}/change/"):
         response = client.get(url, follow=True)
         assert response.status_code == 403, url
         assert "无权访问" in response.content.decode()
+
+
+def test_the_data_provider_has_no_session_to_reach_the_admin_with(world, client):
+    client.force_login(world.users["tax_feed"])
+    response = client.get("/admin/core/user/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert "_auth_user_id" not in client.session
 
 
 def test_staff_flag_alone_is_not_enough(world, client):

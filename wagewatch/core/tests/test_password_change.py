@@ -16,7 +16,7 @@ def change(client, old, new1, new2=None):
     )
 
 
-@pytest.mark.parametrize("who", ["street_a_handler", "tax_feed", "admin"])
+@pytest.mark.parametrize("who", ["street_a_handler", "clerk", "admin"])
 def test_any_user_changes_their_password_and_stays_signed_in(world, client, who):
     user = world.users[who]
     client.force_login(user)

@@ -242,7 +242,7 @@ def test_page_import_and_report(client, world):
 
 
 def test_page_is_for_the_window_and_the_office(client, world):
-    for key in ("street_a_handler", "grid_a_worker", "inspector", "tax_feed"):
+    for key in ("street_a_handler", "grid_a_worker", "inspector"):
         client.force_login(world.users[key])
         assert client.get("/intake/import/").status_code == 403
         assert client.get("/intake/import/?template=1").status_code == 403

@@ -101,7 +101,7 @@ def test_intake_roles_get_the_form(client, world, user_key):
 
 
 @pytest.mark.parametrize(
-    "user_key", ["inspector", "street_a_handler", "street_a_leader", "housing_handler", "grid_a_worker", "labour_manager", "tax_feed"]
+    "user_key", ["inspector", "street_a_handler", "street_a_leader", "housing_handler", "grid_a_worker", "labour_manager"]
 )
 def test_other_roles_are_refused_in_chinese(client, world, user_key):
     client.force_login(world.users[user_key])

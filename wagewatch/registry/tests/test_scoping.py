@@ -62,7 +62,7 @@ def test_selectors(world_with_chain, user_key):
     assert _keys(w.enterprises, set(selectors.enterprise_list(user=user).values_list("pk", flat=True))) == enterprises
 
 
-@pytest.mark.parametrize("user_key", ["street_b_handler", "housing_handler", "labour_manager", "tax_feed", "office_staff"])
+@pytest.mark.parametrize("user_key", ["street_b_handler", "housing_handler", "labour_manager", "office_staff"])
 def test_pages_and_api(client, world_with_chain, user_key):
     w = world_with_chain
     client.force_login(w.users[user_key])
