@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from wagewatch.core.redact import redact_data
+from wagewatch.core.redact import redact_data, redact_text
 
 from . import signing, tree
 from .canonical import canonical_json, canonical_payload, leaf_bytes, leaf_hash, leaf_text, time_text
@@ -54,11 +54,13 @@ def object_label(obj: Model | tuple[str, Any]) -> tuple[str, str]:
 
 
 def _actor_fields(actor) -> tuple[int | None, str]:
+    # A label is for reading (the id says who): a user named by a phone number, or a label
+    # built from one, is masked like any text in the history.
     if actor is None:
         return None, "系统"
     if isinstance(actor, str):
-        return None, actor[:100]
-    return getattr(actor, "pk", None), str(actor)[:100]
+        return None, redact_text(actor)[:100]
+    return getattr(actor, "pk", None), redact_text(str(actor))[:100]
 
 
 def event_append(*, actor, action: str, obj, payload: dict | None = None) -> Event:

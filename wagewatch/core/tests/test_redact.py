@@ -135,3 +135,16 @@ def test_timeline_summary_masks_before_cutting_short():
 
     summary = payload_summary(json.dumps({"note": "情况" * 10 + CARD}), limit=40)
     assert "6222021" not in summary
+
+
+@pytest.mark.django_db
+def test_an_actor_named_by_a_phone_number_is_masked_in_the_history(world):
+    clerk = world.users["clerk"]
+    clerk.username, clerk.full_name = PHONE, ""
+    clerk.save(update_fields=["username", "full_name"])
+    with transaction.atomic():
+        event = event_append(actor=clerk, action="test.note", obj=("test.thing", 2), payload={})
+        labelled = event_append(actor=f"数据接口: {PHONE}", action="test.note", obj=("test.thing", 3), payload={})
+    assert Event.objects.get(seq=event.seq).actor_label == "138****5678"
+    assert Event.objects.get(seq=event.seq).actor_id == clerk.pk
+    assert PHONE not in Event.objects.get(seq=labelled.seq).actor_label
