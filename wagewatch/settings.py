@@ -236,6 +236,7 @@ CELERY_BEAT_SCHEDULE = {
     # Small projects overdue with their labour records after completion: chased at most weekly each.
     # Imports and reconciliation runs whose heartbeat stopped: resumed or ended within minutes.
     "jobs-sweep": {"task": "wagewatch.core.tasks.jobs_sweep", "schedule": 60.0, "options": {"expires": 55}},
+    "payroll-import-files-expire": {"task": "wagewatch.payroll.tasks_imports.import_files_expire", "schedule": crontab(hour=3, minute=40)},
     "payroll-chase-records-uploads": {"task": "wagewatch.payroll.tasks_obligations.chase_records_uploads", "schedule": crontab(minute=40, hour=8)},
     # Monthly reconciliation: on the 1st (the two months before) and the day after each project's pay day.
     "payroll-reconcile-monthly": {"task": "wagewatch.payroll.tasks.reconcile_monthly", "schedule": crontab(minute=10, hour=2, day_of_month=1)},

@@ -21,3 +21,11 @@ def import_jobs_sweep() -> dict[str, int]:
     from wagewatch.payroll.services.imports import import_jobs_sweep as sweep
 
     return sweep()
+
+
+@shared_task(name="wagewatch.payroll.tasks_imports.import_files_expire", ignore_result=True)
+def import_files_expire() -> dict[str, int]:
+    """Daily (settings.CELERY_BEAT_SCHEDULE): delete kept import files past the office's retention."""
+    from wagewatch.payroll.services.imports import import_files_expire as expire
+
+    return expire()

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wagewatch.core.export import attachment, new_workbook, workbook_bytes
+from wagewatch.core.files import SealedFileError, sealed_read
 from wagewatch.core.forms import Form
 from wagewatch.registry.selectors import project_get
 
@@ -125,8 +126,8 @@ def import_rejected(request, project_id, job_id):
     frame = None
     if path.exists() and job.created_by_id == request.user.pk and job.rows_total <= FULL_FILE_ROWS:
         try:
-            frame = read_upload(path.read_bytes(), job.file_name)
-        except FileProblem:
+            frame = read_upload(sealed_read(path), job.file_name)
+        except (FileProblem, SealedFileError, OSError):
             frame = None
     if frame is not None:
         sheet.title = "改正后重新上传"

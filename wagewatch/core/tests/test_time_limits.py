@@ -30,6 +30,7 @@ DEFAULTS = {
     "settled_enterprise_follow_up": (90, "calendar_days"),
     "small_project_records_upload": (30, "calendar_days"),
     "response_target": (12, "hours"),
+    "import_file_retention": (30, "calendar_days"),  # payroll: how long kept import files stay
 }
 
 

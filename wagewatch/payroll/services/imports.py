@@ -25,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from wagewatch.core import jobs
+from wagewatch.core.files import SealedFileError, sealed_read, sealed_write
 from wagewatch.core.jobs import heartbeat, transition
 from wagewatch.core.models import Role
 from wagewatch.history.services import event_append
@@ -40,6 +41,7 @@ ACTION_LABELS = {
     "payroll.import_rejected": "工资数据导入被退回",
     "payroll.import_interrupted": "工资数据导入中断",
     "payroll.import_resumed": "工资数据导入中断后重新处理",
+    "payroll.import_file_deleted": "删除保留期满的导入文件",
 }
 PAYLOAD_KEY_LABELS = {
     "created": "新增",
@@ -49,8 +51,13 @@ PAYLOAD_KEY_LABELS = {
     "rows_rejected": "有误行数",
     "attempt": "第几次运行",
     "last_heartbeat": "最后心跳时间",
+    "retention": "保留期限",
 }
-PAYLOAD_VALUE_LABELS = {value: label for value, label in ImportJob.Kind.choices}
+PAYLOAD_VALUE_LABELS = {
+    **{value: label for value, label in ImportJob.Kind.choices},
+    "retention_expired": "保留期满",
+    "not_encrypted": "未加密保存的旧文件",
+}
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
@@ -74,23 +81,17 @@ def upload_path(job: ImportJob) -> Path:
 
 
 def import_job_create(*, actor, project, kind: str, upload=None, data: bytes | None = None, filename: str = "", source: str = "page") -> ImportJob:
-    """Store the uploaded file (streamed to disk in chunks) and queue its processing after commit."""
+    """Store the uploaded file (streamed to disk in chunks, encrypted: `core.files`) and queue its
+    processing after commit."""
     if kind not in ImportJob.Kind.values:
         raise ValueError(f"未知的数据类型:{kind}")
-    digest = hashlib.sha256()
     with transaction.atomic():
         job = ImportJob.objects.create(
             project=project, kind=kind, file_name=(filename or getattr(upload, "name", "") or "")[:255], source=source,
             created_by=actor if getattr(actor, "pk", None) else None,
         )
-        path = upload_path(job)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as out:
-            chunks = upload.chunks() if upload is not None else [data or b""]
-            for chunk in chunks:
-                digest.update(chunk)
-                out.write(chunk)
-        job.file_sha256 = digest.hexdigest()
+        chunks = upload.chunks() if upload is not None else [data or b""]
+        job.file_sha256 = sealed_write(upload_path(job), chunks)
         job.save(update_fields=["file_sha256"])
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job
@@ -117,7 +118,10 @@ def import_job_process(job_id: int) -> ImportJob:
         # Killed from here on (kill -9, out of memory), the job's heartbeat stops and its file stays:
         # the job sweep processes it again from the file (nothing of it was committed).
         with heartbeat((ImportJob, job_id)):
-            data = path.read_bytes()
+            try:
+                data = sealed_read(path)
+            except (OSError, SealedFileError):
+                return _fail_file(job, "上传的文件已无法读取(可能已过保留期限被删除),请重新上传")
             try:
                 frame = canonical(job.kind, read_upload(data, job.file_name), first_row=2)
             except FileProblem as exc:
@@ -289,3 +293,63 @@ def _reconcile_later(project_id: int, months) -> None:
     except ImportError:  # the engine is not installed in this tree
         return
     reconcile_later(project_id=project_id, months=months)
+
+
+RETENTION_KEY = "import_file_retention"  # a time limit the office edits (/calendar/time-limits/)
+PART_FILE_AGE = timedelta(days=1)
+
+
+def import_files_expire(*, now=None) -> dict[str, int]:
+    """Delete every kept import file whose retention ran out (time limit `import_file_retention`,
+    default 30 calendar days from the import's end), recording `payroll.import_file_deleted` on
+    its import in the same transaction; also any file not sealed (written before files were
+    encrypted), any file whose import no longer exists, and writes cut short. A daily beat runs it."""
+    from wagewatch.core.calendar import deadline_for, time_limit
+    from wagewatch.core.files import MAGIC
+
+    now = now or timezone.now()
+    folder = Path(settings.MEDIA_ROOT) / "payroll_imports"
+    counts = {"expired": 0, "unsealed": 0, "orphaned": 0}
+    if not folder.is_dir():
+        return counts
+    limit = time_limit(RETENTION_KEY)
+    files: dict[int, Path] = {}
+    for path in folder.iterdir():
+        stem = path.name.removesuffix(".upload")
+        if path.name.endswith(".upload") and stem.isdigit():
+            files[int(stem)] = path
+        elif path.is_file() and now.timestamp() - path.stat().st_mtime > PART_FILE_AGE.total_seconds():
+            path.unlink(missing_ok=True)
+            counts["orphaned"] += 1
+    jobs = {job.pk: job for job in ImportJob.objects.filter(pk__in=list(files)).select_related("project", "created_by")}
+    for pk, path in files.items():
+        job = jobs.get(pk)
+        if job is None:
+            path.unlink(missing_ok=True)
+            counts["orphaned"] += 1
+            continue
+        if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+            continue
+        with path.open("rb") as handle:
+            sealed = handle.read(len(MAGIC)) == MAGIC
+        expired = deadline_for(limit, job.finished_at or job.created_at).due_at <= now
+        if sealed and not expired:
+            continue
+        reason = "expired" if expired else "unsealed"
+        why = "retention_expired" if expired else "not_encrypted"
+        with transaction.atomic():
+            event_append(
+                actor=None,
+                action="payroll.import_file_deleted",
+                obj=job,
+                payload={
+                    "kind": job.kind,
+                    "project": job.project.code,
+                    "file_sha256": job.file_sha256,
+                    "reason": why,
+                    "retention": f"{limit.amount}{limit.get_unit_display()}",
+                },
+            )
+            transaction.on_commit(lambda p=path: p.unlink(missing_ok=True))
+        counts[reason] += 1
+    return counts
