@@ -98,7 +98,7 @@ class heartbeat:
             try:
                 model.objects.filter(pk=pk).update(heartbeat_at=now)
             except Exception:  # SQLite busy behind the job's own write, a dropped connection: beat again later
-                logger.warning("heartbeat of %s %s failed", model.__name__, pk, exc_info=True)
+                logger.info("heartbeat of %s %s not written this time", model.__name__, pk, exc_info=True)
 
 
 SWEEPS: dict[str, Callable[..., dict]] = {}

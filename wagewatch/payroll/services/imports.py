@@ -97,6 +97,10 @@ def import_job_create(*, actor, project, kind: str, upload=None, data: bytes | N
     return job
 
 
+class JobTakenOver(Exception):
+    """This run of a job lost it to another (the job sweep queued it again)."""
+
+
 def _enqueue(job_id: int) -> None:
     from ..tasks_imports import import_process
 
@@ -128,6 +132,9 @@ def import_job_process(job_id: int) -> ImportJob:
                 return _fail_file(job, exc.message)
             del data
             return _run(job, frame, actor=job.created_by)
+    except JobTakenOver:
+        logger.warning("payroll import %s: queued again by the job sweep while this run was writing; this run wrote nothing", job_id)
+        return ImportJob.objects.get(pk=job_id)
     except Exception as exc:  # the job must not stay "running" for ever
         logger.exception("payroll import %s failed", job_id)
         ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, error=f"处理失败:{exc.__class__.__name__}", finished_at=timezone.now())
@@ -135,7 +142,9 @@ def import_job_process(job_id: int) -> ImportJob:
     finally:
         # A rejected file is kept for the "rejected rows" download (the uploader fixes it in
         # place); anything else is deleted once processed.
-        if ImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first() != ImportJob.Status.REJECTED:
+        # A job queued again (or taken by another run) still needs it.
+        status = ImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
+        if status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
             path.unlink(missing_ok=True)
 
 
@@ -254,13 +263,20 @@ def _run(job: ImportJob, frame, *, actor) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(rows_done=job.rows_total)
     with transaction.atomic():
         outcome = write(ctx, plan)
-        job.status = ImportJob.Status.DONE
         job.rows_done = job.rows_total
         job.rows_created, job.rows_updated, job.rows_unchanged = outcome.created, outcome.updated, outcome.unchanged
         job.rejected = []
         job.error = ""
         job.finished_at = timezone.now()
-        job.save(update_fields=["status", "rows_done", "rows_created", "rows_updated", "rows_unchanged", "rejected", "error", "finished_at"])
+        # Done only if this run still holds the job: the job sweep may have given up a run whose
+        # heartbeat it lost and queued the job again; then this transaction writes nothing.
+        held = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING, attempts=job.attempts)
+        if not transition(
+            held, ImportJob.TRANSITIONS, ImportJob.Status.DONE, rows_done=job.rows_done, rows_created=job.rows_created,
+            rows_updated=job.rows_updated, rows_unchanged=job.rows_unchanged, rejected=[], error="", finished_at=job.finished_at,
+        ):
+            raise JobTakenOver(job.pk)
+        job.status = ImportJob.Status.DONE
         months = sorted(outcome.months)
         _event(
             job,

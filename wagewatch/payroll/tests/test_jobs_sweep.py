@@ -179,3 +179,24 @@ def test_a_chunk_run_twice_counts_its_projects_once(world):
 def test_heartbeat_is_not_started_inside_a_transaction(world):
     with heartbeat((ImportJob, 1)) as beat:
         assert beat._thread is None
+
+
+@import_tests
+def test_a_run_given_up_by_the_sweep_writes_nothing_when_it_finishes_late(world, monkeypatch):
+    """A worker that lost its heartbeat but not its life (the sweep queued the job again meanwhile)
+    must not commit the file a second time beside the next run: its transaction is rolled back."""
+    from wagewatch.payroll.imports import kinds
+
+    job = _job(world)
+    check, write = kinds.HANDLERS[Kind.ATTENDANCE]
+
+    def write_then_lose_the_job(ctx, plan):
+        outcome = write(ctx, plan)
+        ImportJob.objects.filter(pk=job.pk).update(status="queued")  # what the sweep did meanwhile
+        return outcome
+
+    monkeypatch.setitem(kinds.HANDLERS, Kind.ATTENDANCE, (check, write_then_lose_the_job))
+    services.import_job_process(job.pk)
+    assert not Attendance.objects.exists()
+    assert not Event.objects.filter(action="payroll.import", object_id=str(job.pk)).exists()
+    assert services.upload_path(job).exists()  # kept for the run the sweep queued
