@@ -222,6 +222,7 @@ def _payload(escalation: Escalation, **extra) -> dict:
         "kind": escalation.kind,
         "kind_label": escalation.get_kind_display(),
         "status": escalation.status,
+        "status_label": escalation.get_status_display(),
     }
     if escalation.organisation_id:
         body["organisation"] = escalation.organisation.name

@@ -100,7 +100,28 @@ PAYLOAD_KEY_LABELS = {
     "complainant": "投诉人",
     "employer": "用人单位",
     "territory": "辖区",
+    "recovered": "累计追回",
+    "remaining": "尚待追回",
+    "recovered_on": "追回日期",
+    "reopened": "重新办理",
+    "details": "其他情况",
+    "grounds": "移送理由",
+    "requested_on": "申请日期",
+    "court": "法院",
+    "from_case": "原案件",
+    "judicial_confirmation": "司法确认",
 }
+# Internal ids of no use to a reader: the event already says which escalation, deadline or
+# follow-up by its kind.
+HIDDEN_PAYLOAD_KEYS = {"escalation", "deadline", "follow_up"}
+
+
+def payload_value_labels() -> dict[str, dict[str, str]]:
+    """Codes under one payload key of the case events, in words."""
+    from .escalations import CRIMINAL_GROUNDS
+    from .models import Callback
+
+    return {"method": dict(Callback.Method.choices), "grounds": dict(CRIMINAL_GROUNDS)}
 
 
 def value_labels() -> dict[str, str]:

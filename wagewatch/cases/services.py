@@ -623,7 +623,7 @@ def case_merge(*, actor, case: Case, into: Case, reason: str = "") -> Case:
         CaseAssignment.objects.filter(case=case, active=True).update(active=False, ended_at=timezone.now(), end_reason=f"并入{into.number}")
         case.merged_into = into
         event_append(
-            actor=actor, action="case.merged_in", obj=into, payload={"from": case.number, "complaints": moved, "reason": reason.strip()}
+            actor=actor, action="case.merged_in", obj=into, payload={"from_case": case.number, "complaints": moved, "reason": reason.strip()}
         )
         return _transition(case, "merge", actor=actor, reason=reason.strip(), fields=["merged_into"], payload={"into": into.number, "complaints": moved})
 
@@ -707,7 +707,7 @@ def case_clue_answer(*, actor, case: Case, outcome: ClueOutcome, reply_text: str
         case.clue_reply_text = (reply_text or "").strip() or outcome.reply_text
         case.clue_answered_at = timezone.now()
         case.save(update_fields=["clue_outcome", "clue_reply_text", "clue_answered_at", "updated_at"])
-        event_append(actor=actor, action="case.clue_answered", obj=case, payload={"outcome": outcome.code, "reply": case.clue_reply_text})
+        event_append(actor=actor, action="case.clue_answered", obj=case, payload={"outcome": outcome.code, "outcome_label": outcome.name, "reply": case.clue_reply_text})
         return case
 
 

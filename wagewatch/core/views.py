@@ -192,9 +192,9 @@ def home(request):
         context["projects"] = _with_urls(registry.project_list(user=user)[:10], "registry:project_detail")
         context["project_count"] = projects["total"]
     if role in OFFICE_ROLES:
-        from wagewatch.history.models import Event
+        from wagewatch.history.models import Event, events_name
 
-        context["events"] = list(Event.objects.order_by("-seq")[:10])
+        context["events"] = events_name(Event.objects.order_by("-seq")[:10])
         context["history_url"] = url_or_none("history:event_list")
     return render(request, "core/home.html", context)
 

@@ -8,7 +8,10 @@ import json
 
 from django.db import models
 
-from .labels import action_label, field_labels_of, object_type_label, payload_summary
+from .labels import action_label, field_labels_of, object_type_label, payload_summary, row_name
+
+# A timeline line shows the whole reading of an event up to this length.
+TIMELINE_SUMMARY_LENGTH = 400
 
 
 class Event(models.Model):
@@ -40,7 +43,11 @@ class Event(models.Model):
 
     @property
     def object_label(self) -> str:
-        return f"{object_type_label(self.object_type)} #{self.object_id}"
+        """What the event is about, by name: "案件 AJ2026120200001", "企业 东花服装厂"."""
+        name = row_name(self.object_type, self.object_id, self._names) if self.object_id else ""
+        if name == "已删除" or not name:
+            return f"{object_type_label(self.object_type)}(已删除)" if name else object_type_label(self.object_type)
+        return f"{object_type_label(self.object_type)} {name}"
 
     @property
     def payload_data(self):
@@ -48,7 +55,27 @@ class Event(models.Model):
 
     @property
     def payload_summary(self) -> str:
-        return payload_summary(self.payload, field_labels=field_labels_of(self.object_type))
+        return payload_summary(
+            self.payload, limit=TIMELINE_SUMMARY_LENGTH, field_labels=field_labels_of(self.object_type), object_type=self.object_type,
+            names=self._names,
+        )
+
+    @property
+    def _names(self) -> dict:
+        # One cache of row names per list of events (see `events_name`), else per event.
+        if "_row_names" not in self.__dict__:
+            self.__dict__["_row_names"] = {}
+        return self.__dict__["_row_names"]
+
+
+def events_name(events) -> list:
+    """The events as a list sharing one cache of row names, so a timeline that names the same
+    unit or file twenty times reads it once."""
+    events = list(events)
+    names: dict = {}
+    for e in events:
+        e.__dict__["_row_names"] = names
+    return events
 
 
 class TreeNode(models.Model):

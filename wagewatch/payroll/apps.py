@@ -37,3 +37,6 @@ class PayrollConfig(AppConfig):
 
         register_sweep("payroll.imports", import_jobs_sweep)
         register_sweep("payroll.reconciliation", reconciliation_jobs_sweep)
+        from .models import FindingKind
+
+        register_payload_labels(key_values={"findings_by_kind": dict(FindingKind.choices)})

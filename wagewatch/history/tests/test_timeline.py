@@ -64,8 +64,9 @@ def test_register_action_labels(db):
 
 
 def test_payload_summary_is_short_and_readable():
-    assert payload_summary('{"field":"phone","kind":"phone"}') == "字段: phone; 类型: phone"
-    assert payload_summary('{"ok":true,"items":[1,2,3],"none":null}') == "ok: 是; items: [3项]; none: 空"
+    assert payload_summary('{"field":"phone","kind":"phone"}') == "字段: phone; 类型: 手机号"
+    # Lists show their first items; empty values are left out.
+    assert payload_summary('{"ok":true,"items":[1,2,3,4],"none":null,"blank":""}') == "ok: 是; items: 1、2、3等4项"
     long = payload_summary('{"text":"' + "很长" * 100 + '"}')
     assert len(long) == 80 and long.endswith("…")
 
@@ -121,9 +122,32 @@ def test_office_publishes_a_tree_head_from_the_page(world, client):
 
 
 def test_event_names_its_object_in_chinese(world):
-    event = Event(object_type="registry.enterprise", object_id="7")
-    assert event.object_label == "企业 #7"
-    assert Event(object_type="nosuch.thing", object_id="1").object_label == "nosuch.thing #1"
+    enterprise = world.enterprises["factory_a"]
+    assert Event(object_type="registry.enterprise", object_id=str(enterprise.pk)).object_label == "企业 东花服装厂"
+    assert Event(object_type="registry.enterprise", object_id="999999").object_label == "企业(已删除)"
+    assert Event(object_type="nosuch.thing", object_id="1").object_label == "nosuch.thing(已删除)"
+
+
+def test_codes_and_ids_read_as_words_and_names(world):
+    from wagewatch.history.labels import payload_summary as read
+
+    factory = world.enterprises["factory_a"]
+    user = world.users["office_staff"]
+    # A choice field of the object's model reads by its choice; a foreign key by the row's name.
+    assert read({"level": "street"}, object_type="core.territory") == "层级: 街道/乡镇"
+    assert read({"organisation": user.organisation_id, "role": "office_staff"}, object_type="core.user") == (
+        f"单位: {user.organisation}; 角色: 清欠办工作人员"
+    )
+    # A key's own codes (an evidence's purpose, a callback's method) beat the shared table.
+    assert read({"purpose": "closure", "method": "phone"}, object_type="cases.case") == "用途: 结案凭证(支付凭证等); 方式: 电话回访"
+    # An id with a "_label"/"_name" beside it reads by that; a registered reference by its row.
+    assert read({"kind": "labour_inspection", "kind_label": "劳动保障监察立案调查"}) == "类型: 劳动保障监察立案调查"
+    assert read({"enterprise": factory.pk, "enterprise_name": factory.name}) == f"企业: {factory.name}"
+    assert read({"enterprise": factory.pk}) == f"企业: {factory.name}"
+    # Field names of the object read by their verbose names.
+    assert read({"field": "complainant_phone", "kind": "phone"}, field_labels=field_labels_of("intake.complaint"), object_type="intake.complaint") == (
+        "字段: 投诉人手机号; 类型: 手机号"
+    )
 
 
 def test_an_app_may_not_rename_a_payload_label_another_app_gave():
