@@ -47,8 +47,12 @@ def _calls():
                         yield elt.elts[0], elt.elts[2], where
             elif name == "_transition" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
                 yield ast.Constant(f"case.{node.args[1].value}"), None, where
-            elif isinstance(node.func, ast.Name) and node.func.id in {"_entry", "entry"} and node.args:
-                yield node.args[0], node.args[1] if len(node.args) > 1 else None, where
+            elif name.endswith(("_event", "_entry")) or name == "entry":
+                # A helper that appends the event: its action is a dotted string among its
+                # arguments, its payload the dict after it.
+                for i, arg in enumerate(node.args):
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and re.fullmatch(r"[a-z_]+\.[a-z_]+", arg.value):
+                        yield arg, node.args[i + 1] if len(node.args) > i + 1 else None, where
 
 
 def emitted_actions() -> dict[str, str]:
@@ -56,12 +60,22 @@ def emitted_actions() -> dict[str, str]:
     for action, _, where in _calls():
         if isinstance(action, ast.Constant) and isinstance(action.value, str):
             found.setdefault(action.value, where)
-    # Actions named in tables rather than at the call (`action = "x.y"` then event_append(action=action)).
+    # Actions chosen before the call: `action = "a.b" if … else "a.c"`, or passed on as `action="a.b"`
+    # to a helper that appends the event.
+    dotted = re.compile(r"[a-z_]+\.[a-z_]+")
     for path in sorted(ROOT.rglob("*.py")):
         if "tests" in path.parts or "migrations" in path.parts:
             continue
-        for m in re.finditer(r"""["']((?:case|complaint|payroll|project|enterprise|user|team|site_record|payroll_sheet|project_worker|guarantee_deposit|wage_account|import_batch|calendar|time_limit|territory|organisation|api_token|deadline_rule|routingrule|clueoutcome|majorcasethreshold|supervision_threshold|personal_data|attendance|disbursement|confirmation|finding|reconciliation)\.[a-z_]+)["']""", path.read_text(encoding="utf-8")):
-            found.setdefault(m.group(1), str(path.relative_to(ROOT)))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            values = []
+            if isinstance(node, ast.keyword) and node.arg == "action":
+                values = [node.value]
+            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "action" for t in node.targets):
+                values = [node.value]
+            for value in values:
+                for c in ast.walk(value):
+                    if isinstance(c, ast.Constant) and isinstance(c.value, str) and dotted.fullmatch(c.value):
+                        found.setdefault(c.value, f"{path.relative_to(ROOT)}:{c.lineno}")
     return found
 
 
