@@ -2,14 +2,14 @@
 
 Every error answers {"code": ..., "message": <Chinese>, "errors": [{"field": ..., "message": ...}]},
 documented in the OpenAPI as the `Error` schema on every status an operation can answer (see
-`_document_errors`). A request the API cannot read (a body that is not UTF-8 JSON, a lone surrogate,
-a NUL) is a 4xx in that shape; an unexpected exception is logged and answers a 500 in that shape,
+`_document_errors`). A request the API cannot read (a body that is not UTF-8 JSON: 400; a NUL, a
+control character or a lone surrogate anywhere: 422 from core.text.ApiTextMiddleware) is a 4xx in
+that shape; an unexpected exception is logged and answers a 500 in that shape,
 never a stack trace or an HTML page.
 """
 
 import json
 import logging
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,8 +27,8 @@ logger = logging.getLogger("wagewatch.api")
 
 
 class UnreadableRequest(ValueError):
-    """A request the API cannot read: a body that is not UTF-8 JSON (400), or a string in it or in
-    a parameter that is not text (`field` set: 422 on that field). The message is Chinese."""
+    """A request the API cannot read: a body that is not UTF-8 JSON (400), or (`field` set) a value
+    that is not text (422 on that field). The message is Chinese."""
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
@@ -42,32 +42,9 @@ class UnreadableRequest(ValueError):
         return api.create_response(request, error_body("invalid", self.message, errors), status=422)
 
 
-def text_refusal(text: str) -> str:
-    """Why `text` cannot be stored or searched ("" when it can): a NUL (PostgreSQL refuses it) or
-    a lone surrogate (not a character: it cannot be encoded as UTF-8)."""
-    if "\x00" in text:
-        return "不能包含空字符(NUL, \\u0000)"
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
-        return "包含无效的 Unicode 字符(单独的代理项)"
-    return ""
-
-
-def _refuse_bad_text(value: Any, path: str = "") -> None:
-    if isinstance(value, str):
-        reason = text_refusal(value)
-        if reason:
-            raise UnreadableRequest(reason, field=path)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_bad_text(key, path)
-            _refuse_bad_text(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _refuse_bad_text(item, f"{path}.{index}" if path else str(index))
-
-
 class StrictParser(Parser):
-    """JSON bodies must be UTF-8 JSON whose strings are text; query and form values likewise."""
+    """JSON bodies must be UTF-8 JSON, said in Chinese (400). Control characters, NUL and lone
+    surrogates in a body, a query or a path are refused before, by core.text.ApiTextMiddleware (422)."""
 
     def parse_body(self, request):
         try:
@@ -78,15 +55,7 @@ class StrictParser(Parser):
             data = json.loads(text)
         except ValueError as exc:
             raise UnreadableRequest(f"请求体不是有效的 JSON(第{getattr(exc, 'lineno', '?')}行第{getattr(exc, 'colno', '?')}列)") from None
-        _refuse_bad_text(data)
         return data
-
-    def parse_querydict(self, data, list_fields, request):
-        result = super().parse_querydict(data, list_fields, request)
-        for key, value in result.items():
-            if isinstance(value, (str, list)):
-                _refuse_bad_text(value, key)
-        return result
 
 
 class ChineseJSONRenderer(JSONRenderer):

@@ -155,6 +155,13 @@ def import_detail(request, code: str, import_id: Id):
     return job
 
 
+# /imports/17 is the detail route's path, so a POST there never reaches `push` below: answer it as
+# `push` would answer an unknown kind (404), not with the 405 of a path that only reads.
+@router.post("/projects/{code}/imports/{int:import_id}", include_in_schema=False)
+def push_to_a_number(request, code: str, import_id: int):
+    raise Http404
+
+
 # After the detail route: /imports/{kind} would otherwise also match /imports/17 (and answer 405).
 @router.post("/projects/{code}/imports/{kind}", response={200: dict, 422: dict}, summary="报送工资数据(JSON数组,全部或全不)")
 def push(request, response: HttpResponse, code: str, kind: str, rows: list[dict[str, Any]]):
