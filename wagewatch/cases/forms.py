@@ -179,6 +179,11 @@ class CloseForm(ActionForm):
     note = _text("结案意见", required=False, rows=2, max_length=2000)
 
 
+class CloseNoArrearsForm(ActionForm):
+    action = "close_no_arrears"
+    note = _text("核实情况", rows=2, max_length=2000, help_text="如何核实无欠薪,例如:重新核对后考勤、工资表与银行代发一致")
+
+
 class MergeForm(ActionForm):
     action = "merge"
     into = _text("并入案件编号", max_length=24, help_text="例如 AJ20261102000001;本案的投诉、材料和金额并入该案")

@@ -12,6 +12,7 @@ ACTION_LABELS = {
     "case.callback": "回访确认已解决",
     "case.reopen": "重新办理",
     "case.close": "结案",
+    "case.close_no_arrears": "核实无欠薪,结案(工资核对预警已解除)",
     "case.merge": "并入其他案件",
     "case.merged_in": "接收并案",
     "case.complaint_split": "拆分投诉另立案件",

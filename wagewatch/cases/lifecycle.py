@@ -40,6 +40,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("callback", "回访确认已解决", {S.RESOLVED}, S.CALLED_BACK, {"office"}),
         _t("reopen", "重新办理", {S.RESOLVED, S.CALLED_BACK, S.CLOSED}, S.REOPENED, {"office", "worker"}),
         _t("close", "结案", {S.CALLED_BACK}, S.CLOSED, {"office"}),
+        # An automatic case of the reconciliation whose warning cleared (services.case_close_no_arrears
+        # checks that): closed without payment evidence, since no wages were owed.
+        _t("close_no_arrears", "核实无欠薪", {S.DISPATCHED, S.ACCEPTED, S.VERIFYING, S.HANDLING, S.REOPENED}, S.CLOSED, {"unit", "office"}),
         _t("merge", "并入其他案件", {S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.VERIFYING, S.HANDLING, S.RETURNED, S.REOPENED}, S.MERGED, {"office"}),
     ]
 }

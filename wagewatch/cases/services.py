@@ -586,6 +586,35 @@ def case_close(*, actor, case: Case, note: str = "") -> Case:
         return _transition(case, "close", actor=actor, fields=["closed_at"], payload={"note": note.strip()} if note.strip() else None)
 
 
+def case_close_no_arrears(*, actor, case: Case, note: str) -> Case:
+    """Close an automatic case of the reconciliation as "核实无欠薪" (verified: no wages owed),
+    without amount, workers paid or payment evidence. Allowed only when every warning that opened
+    or joined the case has cleared and the case holds no complaint from anyone else
+    (`payroll.reconciliation.warnings.case_no_arrears_check`). The unit (or the office) says how
+    it verified; the office can still reopen it."""
+    from wagewatch.payroll.reconciliation.warnings import case_no_arrears_check
+
+    note = (note or "").strip()
+    errors: dict = {}
+    if len(note) < 4:
+        errors.setdefault("note", []).append("请写明如何核实无欠薪(不少于4个字,如:重新核对后考勤、工资表与银行代发一致)")
+    with transaction.atomic():
+        case = _locked(case)
+        t = transition_for("close_no_arrears", case.state)
+        _require(t, actor, case)
+        reasons = case_no_arrears_check(case)
+        if reasons:
+            errors.setdefault("state", []).extend(reasons)
+        _raise(errors)
+        now = timezone.now()
+        deadline_cancel(case)
+        case.closed_at = now
+        case.resolution_summary = f"核实无欠薪:{note}"
+        return _transition(
+            case, "close_no_arrears", actor=actor, fields=["closed_at", "resolution_summary"], payload={"note": note}, authorised=True
+        )
+
+
 def _follow_up_due(now: datetime) -> datetime:
     return deadline_for("settled_enterprise_follow_up", now).due_at
 

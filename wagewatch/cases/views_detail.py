@@ -205,6 +205,20 @@ def _run_close(request, case, form):
     return "已结案"
 
 
+def _check_no_arrears(user, case, kinds):
+    _transition_check("close_no_arrears")(user, case, kinds)
+    from wagewatch.payroll.reconciliation.warnings import case_no_arrears_check
+
+    reasons = case_no_arrears_check(case)
+    if reasons:
+        raise ValidationError(";".join(reasons))
+
+
+def _run_close_no_arrears(request, case, form):
+    services.case_close_no_arrears(actor=request.user, case=case, note=form.cleaned_data["note"])
+    return "已按“核实无欠薪”结案"
+
+
 def _run_merge(request, case, form):
     number = form.cleaned_data["into"]
     into = selectors.cases_visible(request.user).filter(number=number).first()
@@ -291,6 +305,15 @@ ACTION_LIST: list[Action] = [
     ),
     Action("callback", "登记回访", forms.CallbackForm, _transition_check("callback"), _run_callback, transition=True),
     Action("close", _label("close"), forms.CloseForm, _transition_check("close"), _run_close, transition=True),
+    Action(
+        "close_no_arrears",
+        _label("close_no_arrears"),
+        forms.CloseNoArrearsForm,
+        _check_no_arrears,
+        _run_close_no_arrears,
+        transition=True,
+        hint="工资核对自动预警已解除:经核实确无欠薪的,可直接结案,无需登记支付金额或上传支付凭证。",
+    ),
     Action("return", _label("return"), forms.ReturnForm, _transition_check("return"), _run_return, transition=True),
     Action("reopen", _label("reopen"), forms.ReopenForm, _transition_check("reopen"), _run_reopen, transition=True),
     Action(

@@ -7,9 +7,10 @@ warnings and one case opened by the reconciliation.
 - second: one worker paid 1,000 yuan short (orange) in the middle month;
 - third: three workers' pay sent to a foreman's account (orange) in the middle month;
 - fourth: nothing paid from the special account for the oldest month or the one after (rule 1,
-  red): the case is opened automatically (channel: reconciliation).
+  red): that month's pay day is long past without bank rows, so it is settled ("数据逾期未齐",
+  reconciliation/settlement.py) and the case is opened automatically (channel: reconciliation).
 Payments that would fall after today are not made, so the last month is reconciled only for what
-is already due. Written with the synthetic generator (COPY on PostgreSQL).
+is already due; before its pay day it is provisional ("未到发薪日") and opens nothing. Written with the synthetic generator (COPY on PostgreSQL).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
   the user's scope and writable by him: the project's labour manager, the office) the month is
   reconciled at once and the finished run comes back (201); without them (office only) every
   project under full supervision is reconciled by Celery tasks, one per chunk of projects (202).
+  The office's runs may open cases from provisional months (未到发薪日、数据未齐); a labour
+  manager's run of his own projects opens cases only from settled months.
 - `GET /reconciliation/runs`, `GET /reconciliation/runs/{id}`: the runs (office roles).
 - `GET /projects/{id}/findings?month=YYYY-MM&status=open`: a project's findings with their figures
   and evidence row ids (scoped like the project pages: 404 outside).
@@ -94,7 +96,7 @@ def runs_create(request, payload: RunIn):
     if payload.project_ids is None:
         if not _office(request.user):
             raise PermissionDenied("只有根治欠薪办可以对全部项目发起核对;请指定自己的项目")
-        run_id = reconcile_split(month=month, project_ids=supervised_project_ids(), actor=request.user)
+        run_id = reconcile_split(month=month, project_ids=supervised_project_ids(), actor=request.user, opens_provisional=True)
         return Status(202, ReconciliationRun.objects.get(pk=run_id))
     if not payload.project_ids:
         raise ValidationError({"project_ids": ["请至少选择一个项目"]})
@@ -104,7 +106,8 @@ def runs_create(request, payload: RunIn):
         project = selectors.project_get(user=request.user, pk=pk)  # 404 outside the scope
         if not selectors.may_write_project(request.user, project):
             raise PermissionDenied(f"无权对项目“{project.name}”发起核对")
-    return Status(201, reconcile(actor=request.user, month=month, project_ids=payload.project_ids))
+    # The office's run is deliberate: it may open cases from provisional months; a project's own run may not.
+    return Status(201, reconcile(actor=request.user, month=month, project_ids=payload.project_ids, opens_provisional=_office(request.user)))
 
 
 @router.get("/reconciliation/runs", response=list[RunOut], summary="工资核对批次(最近100次)")
@@ -162,12 +165,16 @@ class CaseRuleOut(Schema):
     min_level: str
     min_shortfall_total: Decimal
     min_workers_affected: int
+    grace_days: int
+    incomplete_wait_days: int
 
 
 class CaseRuleIn(Schema):
     min_level: str | None = None
     min_shortfall_total: str | None = None
     min_workers_affected: Count | None = None
+    grace_days: Count | None = None
+    incomplete_wait_days: Count | None = None
 
 
 @router.get("/reconciliation/rules", response=list[RuleOut], summary="核对规则与阈值")

@@ -16,6 +16,8 @@ The rates, for a month M (the roster "active in M": entered by the end of M, not
    account to the worker's own bank card (payee account digest = worker's card digest) / yuan paid;
 7. 工资按时足额支付: active workers without an open shortfall or late-payment finding for M /
    active workers (from the reconciliation's findings);
+   6 and 7 are provisional (shown, not judged: no colour, not "未落实") until the month is settled
+   (`reconciliation/settlement.py`: pay day + grace passed and data complete, or long overdue);
 8. 维权信息告示牌: the rights board posted by the end of M.
 """
 
@@ -70,6 +72,9 @@ class Rate:
     behind_label: str = ""  # what the records behind the shortfall are
     behind: list[dict[str, Any]] = field(default_factory=list)
     note: str = ""
+    # The month is not settled yet (reconciliation/settlement.py): "未到发薪日", "数据未齐" or
+    # "宽限期内". The figure is shown but not judged: no colour, not "未落实".
+    provisional: str = ""
 
     @property
     def label(self) -> str:
@@ -88,9 +93,10 @@ class Rate:
 
     @property
     def level(self) -> str:
-        """A colour for the page: green at 100 %, orange above 80 %, red below, grey without data."""
+        """A colour for the page: green at 100 %, orange above 80 %, red below, grey without data
+        or while the month is provisional."""
         p = self.percent
-        if p is None:
+        if p is None or self.provisional:
             return ""
         return "green" if p >= HUNDRED else "orange" if p >= 80 else "red"
 
@@ -102,6 +108,7 @@ class Rate:
             "denominator": self.denominator,
             "unit": self.unit,
             "percent": self.percent,
+            "provisional": self.provisional,
         }
 
 
@@ -111,6 +118,7 @@ class CheckItem:
     label: str
     ok: bool
     note: str
+    provisional: str = ""  # judged only once the month is settled
 
 
 def _active_q(month: date) -> Q:
@@ -131,8 +139,9 @@ def _one(flag: bool) -> tuple[int, int]:
     return (1 if flag else 0), 1
 
 
-def project_rates(projects: Iterable, month: date, *, detail: bool = False) -> dict[int, list[Rate]]:
-    """The eight rates of each project for `month` (first day), keyed by project id."""
+def project_rates(projects: Iterable, month: date, *, detail: bool = False, states: dict | None = None) -> dict[int, list[Rate]]:
+    """The eight rates of each project for `month` (first day), keyed by project id. `states`:
+    the month's settlement states of these projects when the caller has them already."""
     projects = list(projects)
     ids = [p.pk for p in projects]
     if not ids:
@@ -232,9 +241,17 @@ def project_rates(projects: Iterable, month: date, *, detail: bool = False) -> d
                 }
             )
 
+    # 6 and 7 judge pay: before the month is settled they are provisional, not failures.
+    from .reconciliation.settlement import month_states
+
+    if states is None or not set(ids) <= set(states):
+        states = month_states(ids, month)
     out: dict[int, list[Rate]] = {}
     for project in projects:
         pid = project.pk
+        state = states.get(pid)
+        pending = state.label if state is not None and state.provisional else ""
+        pending_note = f"{state.short},暂不判定" if pending else ""
         c = roster_counts[pid]
         site = sites.get(pid)
         insured = bool(site and site.work_injury_policy_number and (site.work_injury_insured_on is None or site.work_injury_insured_on <= end))
@@ -247,17 +264,17 @@ def project_rates(projects: Iterable, month: date, *, detail: bool = False) -> d
             Rate("deposit", *_one(pid in held), "项", note="" if pid in held else "月末无未返还的工资保证金"),
             Rate("wage_account", *_one(pid in accounts), "项", note="" if pid in accounts else "未登记工资专用账户"),
             Rate("bank_payroll", bank[pid][0], bank[pid][1], "元", "未由专户代发到本人工资卡的工资", unmatched[pid],
-                 note="" if bank[pid][1] else "当月无工资表"),
+                 note=pending_note or ("" if bank[pid][1] else "当月无工资表"), provisional=pending),
             Rate("paid_in_full", max(c["active"] - affected, 0), c["active"], "人", "少发或迟发工资的工人", finding_rows[pid],
-                 note="以工资核对结果为准"),
+                 note=pending_note or "以工资核对结果为准", provisional=pending),
             Rate("rights_board", *_one(board), "项", note="" if board else "未登记维权信息告示牌设置日期"),
         ]
     return out
 
 
-def rates_for(project, month: date) -> list[Rate]:
-    """One project's rates with the records behind each."""
-    return project_rates([project], month, detail=True)[project.pk]
+def rates_for(project, month: date, *, state=None) -> list[Rate]:
+    """One project's rates with the records behind each (`state`: the month's settlement state)."""
+    return project_rates([project], month, detail=True, states={project.pk: state} if state is not None else None)[project.pk]
 
 
 def checklist(project, month: date, rates: list[Rate]) -> list[CheckItem]:
@@ -271,7 +288,8 @@ def checklist(project, month: date, rates: list[Rate]) -> list[CheckItem]:
     def rate_note(rate: Rate) -> str:
         if rate.percent is None:
             return rate.note or "当月无数据"
-        return f"{rate.numerator}/{rate.denominator}{rate.unit},{rate.percent}%"
+        text = f"{rate.numerator}/{rate.denominator}{rate.unit},{rate.percent}%"
+        return f"{text}({rate.note})" if rate.provisional else text
 
     contracts, attendance, bank = by_key["contracts"], by_key["attendance"], by_key["bank_payroll"]
     return [
@@ -283,7 +301,7 @@ def checklist(project, month: date, rates: list[Rate]) -> list[CheckItem]:
             instalment is not None,
             f"最近一笔 {instalment['paid_on']:%Y-%m-%d} {instalment['amount']} 元" if instalment else "未见人工费拨付记录",
         ),
-        CheckItem("bank_payroll", "总包代发制度:施工总承包单位通过银行代发工资", bank.ok, rate_note(bank)),
+        CheckItem("bank_payroll", "总包代发制度:施工总承包单位通过银行代发工资", bank.ok, rate_note(bank), provisional=bank.provisional),
         CheckItem("attendance", "实名制管理:实名制考勤", attendance.ok, rate_note(attendance)),
         CheckItem("deposit", "工资保证金制度:存储工资保证金", by_key["deposit"].ok, by_key["deposit"].note or "已存储"),
     ]

@@ -343,11 +343,16 @@ class FindingRule(models.Model):
 
 
 class CaseOpeningRule(models.Model):
-    """When a project-month's warning opens a case in the closed loop (one row, editable)."""
+    """When a project-month's warning opens a case in the closed loop (one row, editable): the
+    thresholds, and when a month is settled enough to open one (pay day + grace, data complete)."""
 
     min_level = models.CharField("达到该预警等级即立案", max_length=8, choices=WarningLevel.choices, default=WarningLevel.RED)
     min_shortfall_total = models.DecimalField("或少发工资合计达到(元)", **MONEY, default=Decimal("50000"))
     min_workers_affected = models.PositiveIntegerField("或涉及工人数达到", default=10)
+    # A month is settled (may open a case) once its pay day plus these days has passed and its data
+    # is complete; with data still missing, this many days more (see reconciliation/settlement.py).
+    grace_days = models.PositiveSmallIntegerField("发薪日后宽限天数", default=5)
+    incomplete_wait_days = models.PositiveSmallIntegerField("数据未齐时再等天数", default=10)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -377,6 +382,9 @@ class ReconciliationRun(models.Model):
     error = RedactedTextField("错误", blank=True)
     # Beaten by whichever chunk is running (core.jobs); the job sweep ends a silent run.
     heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    # The office's own run of a month (page, API without project ids): it may open cases from
+    # months still provisional. Runs after imports, the schedule and a project's own run may not.
+    opens_provisional = models.BooleanField("未结算月份也可立案(清欠办发起)", default=False)
 
     class Meta:
         verbose_name = "工资核对批次"

@@ -239,9 +239,14 @@ def warning_current(project: Project) -> PayrollWarning | None:
     warning = PayrollWarning.objects.filter(project=project, active=True).select_related("case").order_by("-month").first()
     if warning is None or warning.case_id:
         return warning
+    from .reconciliation.settlement import month_state
+
     rule = CaseOpeningRule.objects.order_by("pk").first()
+    state = month_state(project, warning.month)
     if rule is None or not case_rule_met(warning, rule):
         warning.case_note = "未达到自动立案标准"
+    elif state.provisional:
+        warning.case_note = f"本月核对结果为暂定({state.short}),暂不自动立案;月份结算后仍达到标准的将自动立案"
     elif reporter_for(project) is None:
         warning.case_note = "已达到自动立案标准,但辖区根治欠薪办未登记办公电话,未能自动立案:请在单位信息中登记电话(或设置 PAYROLL_RECONCILIATION_PHONE)后重新核对本月"
     else:
@@ -292,7 +297,8 @@ DETAIL_LABELS = {
     "lines": "工资表人数",
     "total_paid": "实发合计",
     "average_paid": "人均实发",
-    "paid": "发薪人数",
+    "paid": "考勤人员中发薪人数",
+    "paid_not_attending": "无考勤发薪人数(如补发)",
     "month_total": "当月合计",
     "year_total": "当年累计",
     "month_limit": "单月阈值",

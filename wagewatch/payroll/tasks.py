@@ -4,12 +4,12 @@ more Celery workers finish a month sooner.
 Scheduled in settings.CELERY_BEAT_SCHEDULE:
 - `reconcile_monthly` on the 1st: the month just ended (sheet and attendance rules) and the month
   before it (rule 1 looks at the month after the attendance month too);
-- `reconcile_after_pay_day` daily: the previous month of the projects whose pay day was yesterday.
+- `reconcile_after_pay_day` daily: a project's month the day after its pay day, after its grace
+  and after the wait for missing data (reconciliation/settlement.py), so that it settles on time.
 """
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 
 from celery import shared_task
@@ -45,14 +45,15 @@ def reconcile_month(month_iso: str, project_ids: list[int] | None = None, run_id
     return run.findings_count
 
 
-def reconcile_split(*, month: date, project_ids: list[int], chunk: int = CHUNK_PROJECTS, actor=None) -> int:
+def reconcile_split(*, month: date, project_ids: list[int], chunk: int = CHUNK_PROJECTS, actor=None, opens_provisional: bool = False) -> int:
     """Create one run and its chunks of projects, and send one `reconcile_month` task per chunk
-    once they are committed; returns the run id."""
+    once they are committed; returns the run id. `opens_provisional`: the office's deliberate run
+    (may open cases from provisional months)."""
     from django.db import transaction
 
     from wagewatch.payroll.reconciliation.jobs import chunk_send, run_create
 
-    run, chunks = run_create(actor=actor, month=month, project_ids=project_ids, chunk_size=chunk)
+    run, chunks = run_create(actor=actor, month=month, project_ids=project_ids, chunk_size=chunk, opens_provisional=opens_provisional)
     transaction.on_commit(lambda: [chunk_send(c) for c in chunks])
     return run.pk
 
@@ -68,17 +69,26 @@ def reconcile_monthly() -> list[int]:
 
 
 @shared_task(name="wagewatch.payroll.tasks.reconcile_after_pay_day", ignore_result=True)
-def reconcile_after_pay_day() -> int | None:
-    """The day after a project's pay day, reconcile the month whose wages were due."""
-    from django.db.models import Q
-
+def reconcile_after_pay_day() -> list[int]:
+    """Daily: reconcile a project's month on the day after its pay day, after its grace ends
+    (the month may then settle and open its case) and after the wait for missing data ends
+    (it settles anyway). Looks at the two months before this one; returns the run ids."""
     from wagewatch.payroll.models import WageAccount
+    from wagewatch.payroll.reconciliation.engine import supervised_project_ids
+    from wagewatch.payroll.reconciliation.settlement import pay_day_for, settlement_days
 
     yesterday = timezone.localdate() - timedelta(days=1)
-    q = Q(pay_day=yesterday.day)
-    if yesterday.day == calendar.monthrange(yesterday.year, yesterday.month)[1]:
-        q |= Q(pay_day__gt=yesterday.day)  # pay day 31 in a 30-day month falls on the 30th
-    ids = list(WageAccount.objects.filter(q, project__under_full_supervision=True).values_list("project_id", flat=True))
-    if not ids:
-        return None
-    return reconcile_split(month=_previous_month(yesterday), project_ids=ids)
+    grace, wait = settlement_days()
+    ids = supervised_project_ids()
+    pay_days = dict(WageAccount.objects.filter(project_id__in=ids).values_list("project_id", "pay_day"))
+    runs = []
+    last = _previous_month(timezone.localdate())
+    for month in (last, _previous_month(last)):
+        due = []
+        for pid in ids:
+            pay_day = pay_day_for(month, pay_days.get(pid))
+            if yesterday in (pay_day, pay_day + timedelta(days=grace), pay_day + timedelta(days=grace + wait)):
+                due.append(pid)
+        if due:
+            runs.append(reconcile_split(month=month, project_ids=due))
+    return runs

@@ -119,7 +119,10 @@ def _months(project, month: date) -> list[dict]:
 def project_detail(request, pk):
     project = selectors.project_get(user=request.user, pk=pk)
     month = _month(request)
-    rates = compliance.rates_for(project, month)
+    from .reconciliation.settlement import month_state
+
+    state = month_state(project, month)
+    rates = compliance.rates_for(project, month, state=state)
     site = selectors.site_record_of(project)
     roster_page, roster_query = _page(
         request, selectors.roster(project=project, search=request.GET.get("wq", "")), ROSTER_PAGE_SIZE, "wpage"
@@ -141,6 +144,9 @@ def project_detail(request, pk):
         {"finding": f, "detail": selectors.finding_detail_pairs(f.detail), "tables": tables.get(f.pk, [])} for f in month_findings
     ]
     account = selectors.wage_account_of(project)
+    warning = selectors.warning_current(project)
+    if warning is not None:
+        warning.month_state = state if warning.month == month else month_state(project, warning.month)
     return render(
         request,
         "payroll/project_detail.html",
@@ -163,7 +169,8 @@ def project_detail(request, pk):
             "months": _months(project, month),
             "findings": findings,
             "findings_more": findings_more,
-            "warning": selectors.warning_current(project),
+            "warning": warning,
+            "month_state": state,
             "may_write": selectors.may_write_project(user, project),
             "kind_labels": dict(FindingKind.choices),
         },

@@ -35,8 +35,12 @@ def reconciliation_home(request):
                 if month is None:
                     raise ValidationError({"month": ["请选择月份(YYYY-MM)"]})
                 ids = supervised_project_ids()
-                reconcile_split(month=month, project_ids=ids, actor=request.user)
-                messages.success(request, f"已发起{month:%Y年%m月}的工资核对:{len(ids)}个全面监管项目,由后台分批核对")
+                reconcile_split(month=month, project_ids=ids, actor=request.user, opens_provisional=True)
+                messages.success(
+                    request,
+                    f"已发起{month:%Y年%m月}的工资核对:{len(ids)}个全面监管项目,由后台分批核对。"
+                    "本次为清欠办主动核对:未到发薪日或数据未齐的月份,达到自动立案标准的也会立案",
+                )
             elif action == "rule":
                 from .reconciliation.rules import finding_rule_update
 
@@ -53,6 +57,7 @@ def reconciliation_home(request):
                     actor=request.user, min_level=request.POST.get("min_level", ""),
                     min_shortfall_total=request.POST.get("min_shortfall_total", ""),
                     min_workers_affected=request.POST.get("min_workers_affected", ""),
+                    **{k: request.POST[k] for k in ("grace_days", "incomplete_wait_days") if k in request.POST},
                 )
                 messages.success(request, "自动立案规则已保存")
         except ValidationError as exc:

@@ -28,6 +28,7 @@ EXPECTED = {
     "callback": ({S.RESOLVED}, S.CALLED_BACK, {OFFICE}),
     "reopen": ({S.RESOLVED, S.CALLED_BACK, S.CLOSED}, S.REOPENED, {OFFICE, WORKER}),
     "close": ({S.CALLED_BACK}, S.CLOSED, {OFFICE}),
+    "close_no_arrears": ({S.DISPATCHED, S.ACCEPTED, S.VERIFYING, S.HANDLING, S.REOPENED}, S.CLOSED, {UNIT, OFFICE}),
     "merge": ({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.VERIFYING, S.HANDLING, S.RETURNED, S.REOPENED}, S.MERGED, {OFFICE}),
 }
 
@@ -143,7 +144,22 @@ def perform(world, case, action, *, allowed: bool):
         return cs.case_close(actor=office, case=case)
     if action == "merge":
         return cs.case_merge(actor=office, case=case, into=register(world).case, reason="同一用人单位")
+    if action == "close_no_arrears":
+        if allowed:
+            automatic_case_cleared(world, case)
+        return cs.case_close_no_arrears(actor=unit, case=case, note="重新核对后考勤、工资表与银行代发一致")
     raise AssertionError(f"no service for {action}")
+
+
+def automatic_case_cleared(world, case):
+    """Make `case` an automatic case of the reconciliation whose warning has cleared."""
+    from datetime import date
+
+    from wagewatch.intake.models import Channel
+    from wagewatch.payroll.models import PayrollWarning
+
+    case.complaints.update(channel=Channel.RECONCILIATION)
+    PayrollWarning.objects.create(project=world.projects["housing_b"], month=date(2026, 9, 1), level="red", case=case, active=False)
 
 
 def events_of(case, action=None):

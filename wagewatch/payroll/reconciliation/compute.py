@@ -142,7 +142,10 @@ def compute(con: duckdb.DuckDBPyConnection, w: MonthWindow, rules: dict[str, Rul
         CREATE OR REPLACE TABLE pm AS
             SELECT project_id, any_value(payday) AS payday, bool_or(due_passed) AS due_passed,
                 count(*) FILTER (WHERE days > 0) AS attending,
-                count(*) FILTER (WHERE bank_paid > 0) AS paid_people,
+                -- attending workers paid to their own card: a worker paid without attending this
+                -- month (back pay) does not make up for one who attended and got nothing
+                count(*) FILTER (WHERE days > 0 AND bank_paid > 0) AS paid_people,
+                count(*) FILTER (WHERE days = 0 AND bank_paid > 0) AS paid_not_attending,
                 count(*) FILTER (WHERE days > 0 AND NOT has_wage_record) AS missing,
                 sum(expected) FILTER (WHERE days > 0) AS expected_total,
                 list(pw ORDER BY pw) FILTER (WHERE days > 0 AND bank_paid = 0) AS unpaid_pws,
@@ -217,7 +220,7 @@ def compute(con: duckdb.DuckDBPyConnection, w: MonthWindow, rules: dict[str, Rul
             FROM line GROUP BY project_id HAVING avg(paid) < {_num(r.threshold, '1890')}""")
     if on("fewer_paid_than_attending"):
         parts.append(f"""SELECT project_id, 'fewer_paid_than_attending', 'project', NULL, NULL, attending - paid_people,
-            to_json({{'attending': attending, 'paid': paid_people}}),
+            to_json({{'attending': attending, 'paid': paid_people, 'paid_not_attending': paid_not_attending}}),
             to_json({{'project_worker_ids': unpaid_pws[1:{EVIDENCE_CAP}]}})
             FROM pm WHERE due_passed AND paid_people < attending""")
     if r := on("large_payment_to_one"):

@@ -59,17 +59,20 @@ def _actor_user(actor):
     return actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
 
 
-def reconcile(*, actor, month: date, project_ids: list[int] | None = None, as_of: date | None = None) -> ReconciliationRun:
+def reconcile(
+    *, actor, month: date, project_ids: list[int] | None = None, as_of: date | None = None, opens_provisional: bool = False
+) -> ReconciliationRun:
     """Reconcile one month for the given projects (every project under full supervision when None),
     synchronously; returns the finished run. `as_of` (default: today, local) decides which pay days
-    have passed."""
+    have passed. Cases open only from settled months (`settlement.py`) unless `opens_provisional`
+    (the office runs the month on purpose)."""
     from .jobs import chunk_claim, run_create
 
     month = month.replace(day=1)
     ids = sorted(set(project_ids)) if project_ids is not None else supervised_project_ids()
     # One chunk of all the projects, run here: if this process dies, the job sweep finds the
     # chunk's heartbeat stopped and queues it for a worker.
-    run, chunks = run_create(actor=actor, month=month, project_ids=ids, chunk_size=max(len(ids), 1))
+    run, chunks = run_create(actor=actor, month=month, project_ids=ids, chunk_size=max(len(ids), 1), opens_provisional=opens_provisional)
     for chunk in chunks:
         if chunk_claim(chunk.pk) is not None:
             reconcile_chunk(run=run, actor=actor, project_ids=chunk.project_ids, as_of=as_of, chunk=chunk)
@@ -107,7 +110,7 @@ def reconcile_chunk(
         from .warnings import warnings_refresh
 
         started = time.perf_counter()
-        notes = warnings_refresh(actor=actor, month=w.month, project_ids=project_ids)
+        notes = warnings_refresh(actor=actor, month=w.month, project_ids=project_ids, as_of=as_of, opens_provisional=run.opens_provisional)
         timings["warnings"] = time.perf_counter() - started
     with transaction.atomic():
         if chunk is not None and not chunk_done(chunk, findings=written):

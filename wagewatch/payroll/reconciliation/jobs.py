@@ -36,13 +36,17 @@ def _actor_user(actor):
     return actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
 
 
-def run_create(*, actor, month: date, project_ids: list[int], chunk_size: int) -> tuple[ReconciliationRun, list[ReconciliationChunk]]:
-    """A run over these projects and its queued chunks of `chunk_size` projects (none: done at once)."""
+def run_create(
+    *, actor, month: date, project_ids: list[int], chunk_size: int, opens_provisional: bool = False
+) -> tuple[ReconciliationRun, list[ReconciliationChunk]]:
+    """A run over these projects and its queued chunks of `chunk_size` projects (none: done at once).
+    `opens_provisional`: the office's deliberate run, which may open cases from provisional months."""
     ids = sorted(set(project_ids))
     now = timezone.now()
     with transaction.atomic():
         run = ReconciliationRun.objects.create(
             month=month.replace(day=1), projects_total=len(ids), requested_by=_actor_user(actor), heartbeat_at=now,
+            opens_provisional=opens_provisional,
         )
         chunks = ReconciliationChunk.objects.bulk_create([
             ReconciliationChunk(run=run, number=n, project_ids=ids[i : i + chunk_size], heartbeat_at=now)

@@ -60,7 +60,22 @@ def finding_rule_update(*, actor, kind: str, enabled=_UNSET, level=_UNSET, thres
     return rule
 
 
-def case_opening_rule_update(*, actor, min_level=_UNSET, min_shortfall_total=_UNSET, min_workers_affected=_UNSET) -> CaseOpeningRule:
+def _days(value, field: str, label: str, errors: dict) -> int | None:
+    try:
+        n = int(str(value).strip())
+        if not 0 <= n <= 90:
+            raise ValueError
+        return n
+    except (TypeError, ValueError):
+        errors.setdefault(field, []).append(f"{label}应为0至90的整数")
+        return None
+
+
+def case_opening_rule_update(
+    *, actor, min_level=_UNSET, min_shortfall_total=_UNSET, min_workers_affected=_UNSET, grace_days=_UNSET, incomplete_wait_days=_UNSET
+) -> CaseOpeningRule:
+    """Edit the case-opening rule, and when a month is settled enough to open a case: the grace
+    after the pay day and how many days more a month with data missing waits."""
     errors: dict[str, list[str]] = {}
     changes = {}
     if min_level is not _UNSET:
@@ -76,9 +91,13 @@ def case_opening_rule_update(*, actor, min_level=_UNSET, min_shortfall_total=_UN
                 raise ValueError
         except (TypeError, ValueError):
             errors.setdefault("min_workers_affected", []).append("涉及工人数应为0以上的整数(0表示不按人数立案)")
+    if grace_days is not _UNSET:
+        changes["grace_days"] = _days(grace_days, "grace_days", "发薪日后宽限天数", errors)
+    if incomplete_wait_days is not _UNSET:
+        changes["incomplete_wait_days"] = _days(incomplete_wait_days, "incomplete_wait_days", "数据未齐时再等天数", errors)
     if errors:
         raise ValidationError(errors)
-    fields = ["min_level", "min_shortfall_total", "min_workers_affected"]
+    fields = ["min_level", "min_shortfall_total", "min_workers_affected", "grace_days", "incomplete_wait_days"]
     with transaction.atomic():
         rule = CaseOpeningRule.objects.select_for_update().order_by("pk").first() or CaseOpeningRule.objects.create()
         before = _values(rule, fields)

@@ -46,10 +46,16 @@ def _rank_expr():
     return Max(Case(*(When(level=level, then=Value(rank)) for level, rank in LEVEL_RANK.items()), default=Value(0), output_field=IntegerField()))
 
 
-def warnings_refresh(*, actor, month: date, project_ids: list[int]) -> list[str]:
-    """Recompute the warnings of these projects for the month and open the cases due. Returns
-    notes about cases that could not be opened."""
+def warnings_refresh(
+    *, actor, month: date, project_ids: list[int], as_of: date | None = None, opens_provisional: bool = False
+) -> list[str]:
+    """Recompute the warnings of these projects for the month, tell the units of automatic cases
+    whose warning cleared, and open the cases due (from settled months only, unless
+    `opens_provisional`: the office ran the month on purpose). Returns notes about cases that
+    could not be opened."""
     now = timezone.now()
+    rule = CaseOpeningRule.objects.order_by("pk").first()
+    with_case_before = _with_case_meeting(month, project_ids, rule)
     aggregates = {}
     for i in range(0, len(project_ids), CHUNK):
         part = project_ids[i : i + CHUNK]
@@ -94,7 +100,75 @@ def warnings_refresh(*, actor, month: date, project_ids: list[int]) -> list[str]
             PayrollWarning.objects.filter(month=month, project_id__in=quiet[i : i + CHUNK], active=True).update(
                 active=False, findings_count=0, shortfall_total=Decimal("0"), workers_affected=0, updated_at=now
             )
-    return cases_open_due(actor=actor, month=month, project_ids=[w.project_id for w in warnings])
+    warnings_cleared_notify(month=month, warning_ids=with_case_before - _with_case_meeting(month, project_ids, rule))
+    return cases_open_due(
+        actor=actor, month=month, project_ids=[w.project_id for w in warnings], as_of=as_of, opens_provisional=opens_provisional
+    )
+
+
+def _with_case_meeting(month: date, project_ids: list[int], rule: CaseOpeningRule | None) -> set[int]:
+    """Ids of the month's warnings of these projects that carry a case and still pass the rule."""
+    if rule is None:
+        return set()
+    out = set()
+    for i in range(0, len(project_ids), CHUNK):
+        for w in PayrollWarning.objects.filter(month=month, case__isnull=False, active=True, project_id__in=project_ids[i : i + CHUNK]):
+            if case_rule_met(w, rule):
+                out.add(w.pk)
+    return out
+
+
+def warning_cleared(warning: PayrollWarning, rule: CaseOpeningRule | None) -> bool:
+    """An automatic case's warning has cleared: no open finding left, or no longer past the rule."""
+    return not warning.active or rule is None or not case_rule_met(warning, rule)
+
+
+def warnings_cleared_notify(*, month: date, warning_ids: set[int]) -> None:
+    """Tell the lead unit of each automatic case whose warning just cleared (an in-app notice)
+    that it may close the case as "核实无欠薪"; one history event per warning."""
+    from wagewatch.cases.escalations import notify_about_case
+    from wagewatch.history.services import event_append
+
+    if not warning_ids:
+        return
+    for warning in PayrollWarning.objects.filter(pk__in=warning_ids).select_related("case__lead_organisation", "project"):
+        case = warning.case
+        with transaction.atomic():
+            if case.is_open and case.lead_organisation_id:
+                notify_about_case(
+                    case=case,
+                    organisation=case.lead_organisation,
+                    kind="other",
+                    title=f"工资核对预警已解除:{case.number}",
+                    body=(
+                        f"{warning.project.name}{month:%Y年%m月}的工资核对预警已解除(重新核对后{warning.findings_count}个问题,"
+                        f"未达到自动立案标准)。经核实确无欠薪的,可在案件页面选择“核实无欠薪”结案,无需上传支付凭证。"
+                    ),
+                )
+            event_append(
+                actor="工资核对", action="payroll.warning_cleared", obj=case,
+                payload={"project": warning.project.code, "month": f"{month:%Y-%m}", "findings": warning.findings_count,
+                         "notified": case.lead_organisation.name if case.is_open and case.lead_organisation_id else ""},
+            )
+
+
+def case_no_arrears_check(case) -> list[str]:
+    """Why `case` cannot be closed as "核实无欠薪" (empty: it can): it must be an automatic case of
+    the reconciliation, hold no complaint from anyone else, and every warning that opened or
+    joined it must have cleared."""
+    from wagewatch.intake.models import Channel
+
+    warnings = list(PayrollWarning.objects.filter(case=case).select_related("project"))
+    if not warnings:
+        return ["只有工资核对自动预警立案的案件可以按“核实无欠薪”结案"]
+    reasons = []
+    if case.complaints.exclude(channel=Channel.RECONCILIATION).exists():
+        reasons.append("案件中有劳动者或其他渠道的投诉,须按支付情况办结")
+    rule = CaseOpeningRule.objects.order_by("pk").first()
+    for w in warnings:
+        if not warning_cleared(w, rule):
+            reasons.append(f"{w.project.name}{w.month:%Y年%m月}的工资核对预警仍为{w.get_level_display()}(达到自动立案标准),尚未解除")
+    return reasons
 
 
 def case_rule_met(warning: PayrollWarning, rule: CaseOpeningRule) -> bool:
@@ -121,9 +195,15 @@ def reporter_for(project: Project) -> tuple[str, str] | None:
     return None
 
 
-def cases_open_due(*, actor, month: date, project_ids: list[int]) -> list[str]:
+def cases_open_due(
+    *, actor, month: date, project_ids: list[int], as_of: date | None = None, opens_provisional: bool = False
+) -> list[str]:
+    """Open a case for each warning past the rule whose month is settled (or any, when
+    `opens_provisional`)."""
     from wagewatch.intake.models import Channel
     from wagewatch.intake.services import ComplaintInput, complaint_register
+
+    from .settlement import month_states
 
     rule = CaseOpeningRule.objects.order_by("pk").first()
     if rule is None:
@@ -136,9 +216,12 @@ def cases_open_due(*, actor, month: date, project_ids: list[int]) -> list[str]:
             .select_related("project__territory", "project__general_contractor")
         )
     month_end = next_month(month).toordinal() - 1
+    candidates = [w for w in candidates if case_rule_met(w, rule)]
+    states = month_states([w.project_id for w in candidates], month, as_of=as_of) if candidates else {}
     for warning in candidates:
-        if not case_rule_met(warning, rule):
-            continue
+        state = states[warning.project_id]
+        if state.provisional and not opens_provisional:
+            continue  # provisional findings never open a case by themselves
         project = warning.project
         reporter = reporter_for(project)
         if reporter is None:
@@ -162,7 +245,7 @@ def cases_open_due(*, actor, month: date, project_ids: list[int]) -> list[str]:
             period_end=date.fromordinal(month_end),
             description=(
                 f"工资核对自动预警({warning.get_level_display()}):{project.name}({project.code}){month:%Y年%m月},"
-                f"发现问题{warning.findings_count}项:{summary}。详见项目工资核对页面。"
+                f"发现问题{warning.findings_count}项:{summary}。{_state_sentence(state)}详见项目工资核对页面。"
             ),
         )
         try:
@@ -176,4 +259,16 @@ def cases_open_due(*, actor, month: date, project_ids: list[int]) -> list[str]:
     return notes
 
 
-__all__ = ["warnings_refresh", "cases_open_due", "case_rule_met", "reporter_for", "WarningLevel"]
+def _state_sentence(state) -> str:
+    from .settlement import SETTLED, SETTLED_INCOMPLETE
+
+    if state.code == SETTLED:
+        return ""
+    if state.code == SETTLED_INCOMPLETE:
+        return f"发薪日{state.pay_day:%Y-%m-%d}已过,仍缺{'、'.join(state.missing)}。"
+    return f"本月尚为暂定({state.label}),由根治欠薪办主动核对立案。"
+
+
+__all__ = [
+    "warnings_refresh", "cases_open_due", "case_rule_met", "reporter_for", "warning_cleared", "case_no_arrears_check", "WarningLevel",
+]

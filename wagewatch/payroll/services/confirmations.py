@@ -51,6 +51,7 @@ from ..models import (
     WageBasis,
     WorkQuantity,
 )
+from ..reconciliation.settlement import MonthState, month_states
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -129,6 +130,17 @@ class PayMonth:
     estimate: Decimal | None = None  # attendance × rate, monthly rate, or quantity × piece rate
     findings: list[PlainFinding] = field(default_factory=list)
     confirmation: PayMonthConfirmation | None = None
+    state: MonthState | None = None  # settled or provisional (reconciliation/settlement.py)
+
+    @property
+    def due(self) -> bool:
+        """The pay day has passed: only then is money not on his card a gap."""
+        return self.state is None or self.state.due
+
+    @property
+    def provisional(self) -> str:
+        """"未到发薪日" / "数据未齐" / "宽限期内" while the month is provisional, else empty."""
+        return self.state.label if self.state is not None and self.state.provisional else ""
 
     @property
     def has_payroll(self) -> bool:
@@ -142,7 +154,10 @@ class PayMonth:
 
     @property
     def gap(self) -> Decimal:
-        """Owed minus what reached his own card (not below zero)."""
+        """Owed minus what reached his own card (not below zero); nothing before the pay day,
+        when the wages are not due yet."""
+        if not self.due:
+            return ZERO
         return max(self.owed - self.bank_paid, ZERO)
 
     @property
@@ -309,6 +324,7 @@ def pay_months(project_worker: ProjectWorker, *, only: date | None = None) -> li
 
     for pm in months.values():
         pm.estimate = _estimate(pw, pm.month, pm.days_attended, pm.quantity)
+        pm.state = month_states([pw.project_id], pm.month)[pw.project_id]
     return [months[m] for m in sorted(months, reverse=True)]
 
 

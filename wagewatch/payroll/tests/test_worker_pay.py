@@ -571,3 +571,28 @@ def test_a_second_months_dispute_joins_his_open_case(client, pay, django_capture
         f"pay-dispute-{pay.a.pk}-{pay.later_month:%Y%m}",
     }
     assert case.number in text_of(client.get(month_url(pay.a, pay.later_month)))
+
+
+def test_before_the_pay_day_the_worker_is_not_told_he_was_paid_less(client, pay, django_capture_on_commit_callbacks):
+    """B worked last month and is on its payroll; the bank pays on the 15th of this month. Before
+    that he is not told "比应得少", and the month says it is provisional ("未到发薪日")."""
+    punch_days(pay.b, pay.later_month, 4)
+    PayrollLine.objects.create(
+        sheet=PayrollSheet.objects.get(project=pay.a.project, month=pay.later_month), project_worker=pay.b, days=4,
+        amount_due=Decimal("1400"), amount_paid=Decimal("1400"),
+    )
+    from wagewatch.payroll.models import WageAccount
+
+    # Pay day: the last day of the month (31 is clamped), so last month's wages are never due yet.
+    WageAccount.objects.update_or_create(
+        project=pay.a.project, defaults={"bank_name": "农业银行", "account_number": "6222020299990000", "opened_on": pay.month, "pay_day": 31}
+    )
+    pm = pay_month(pay.b, pay.later_month)
+    assert pm.owed == Decimal("1400") and pm.bank_paid == 0
+    assert pm.gap == 0 and pm.provisional == "未到发薪日" and pm.suggested_dispute_amount == 0
+    assert pay_month(pay.b, pay.month).due  # the month before is due: its gaps are shown
+    sign_in(client, django_capture_on_commit_callbacks, phone=PHONE_B, pay=pay, who="b")
+    text = text_of(client.get(month_url(pay.b, pay.later_month)))
+    assert "比应得少" not in text
+    assert "未到发薪日" in text and "还没到发薪日" in text
+    assert "比应得少" not in text_of(client.get(reverse("worker_pay:mine"))).split(f"{pay.month.year}年{pay.month.month}月")[0]
