@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payroll', '0006_job_heartbeats'),
+        ('payroll', '0007_import_file_retention'),
     ]
 
     operations = [
