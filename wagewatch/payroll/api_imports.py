@@ -38,7 +38,7 @@ from wagewatch.registry.models import Project
 from wagewatch.registry.selectors import project_scope_q
 
 from .models import ImportJob
-from .services.imports import import_rows_push, may_edit_payroll, may_push
+from .services.imports import import_rows_push, may_edit_payroll, may_push, require_push
 
 router = Router(tags=["工资数据导入"])
 
@@ -129,6 +129,7 @@ def _rejected_body(job: ImportJob) -> dict:
 def _push(request, response: HttpResponse, code: str, kind: str, rows: list[dict[str, Any]]):
     user = _user(request)
     project = _project(user, code, write=True)
+    require_push(user, project, kind)
 
     def run():
         job = import_rows_push(actor=user, project=project, kind=kind, rows=rows)

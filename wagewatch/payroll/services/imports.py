@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -69,11 +70,26 @@ def may_edit_payroll(user, project) -> bool:
     return may_write_project(user, project)
 
 
-def may_push(user, project) -> bool:
-    """API pushes: a data-provider token (gate devices, banks) or whoever may edit the payroll."""
-    if user and user.is_authenticated and user.role == Role.DATA_PROVIDER:
-        return True
+# What a data-provider token (a gate device, a bank) may push to any project: its own records.
+# The roster, teams, quantities and payroll sheets are the contractor's (its labour manager, or the
+# office): a feed that could push them could put its own phone on any project's workers and open
+# their pay pages, or rewrite a contractor's sheet.
+FEED_KINDS = {ImportJob.Kind.ATTENDANCE, ImportJob.Kind.DISBURSEMENTS, ImportJob.Kind.INSTALMENTS}
+
+
+def may_push(user, project, kind: str | None = None) -> bool:
+    """API pushes: a data-provider token (gate devices, banks) for the feed kinds, or whoever may
+    edit the payroll. Without `kind`: whether the user may push anything to the project."""
+    if user and user.is_authenticated and user.is_active and user.role == Role.DATA_PROVIDER:
+        return kind is None or kind in FEED_KINDS
     return may_edit_payroll(user, project)
+
+
+def require_push(actor, project, kind: str) -> None:
+    if not may_push(actor, project, kind):
+        if getattr(actor, "role", None) == Role.DATA_PROVIDER:
+            raise PermissionDenied("数据接口只能报送考勤、银行代发流水和人工费拨付;花名册、班组、工程量和工资表由本项目总包单位的劳资专管员或清欠办报送")
+        raise PermissionDenied("只有本项目总包单位的劳资专管员、清欠办和系统管理员可以导入工资数据")
 
 
 def upload_path(job: ImportJob) -> Path:
@@ -85,6 +101,7 @@ def import_job_create(*, actor, project, kind: str, upload=None, data: bytes | N
     processing after commit."""
     if kind not in ImportJob.Kind.values:
         raise ValueError(f"未知的数据类型:{kind}")
+    require_push(actor, project, kind)
     with transaction.atomic():
         job = ImportJob.objects.create(
             project=project, kind=kind, file_name=(filename or getattr(upload, "name", "") or "")[:255], source=source,
@@ -196,6 +213,7 @@ def _iso(value) -> str:
 
 def import_rows_push(*, actor, project, kind: str, rows, source: str = "api") -> ImportJob:
     """A JSON list pushed to the API, processed at once (rows numbered from 0)."""
+    require_push(actor, project, kind)
     payload = json.dumps(rows, ensure_ascii=False, sort_keys=True, default=str).encode()
     job = ImportJob.objects.create(
         project=project, kind=kind, source=source, file_name=f"{source}:{kind}", file_sha256=hashlib.sha256(payload).hexdigest(),

@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from wagewatch.core.calendar import SHANGHAI
@@ -154,11 +154,25 @@ def test_json_push_of_another_contractor(world, two):
     assert_a_untouched(world, two)
 
 
-def test_json_push_by_a_data_provider_cannot_rename_either(world, two):
-    # A data provider may push to any project, but rewrites no one's identity.
-    refused = import_rows_push(actor=world.users["tax_feed"], project=two["project_b"], kind=ImportJob.Kind.WORKERS, rows=[roster_row(name="李鬼")])
-    assert refused.status == ImportJob.Status.REJECTED
+def test_a_data_provider_pushes_no_roster(client, world, two):
+    # A feed token (gate device, bank) may push to any project, but only its own records: no
+    # roster row (which would put its phone on the project's worker), no teams, no payroll sheet.
+    with pytest.raises(PermissionDenied):
+        import_rows_push(actor=world.users["tax_feed"], project=two["project_a"], kind=ImportJob.Kind.WORKERS, rows=[roster_row()])
+    from wagewatch.core.auth import api_token_create
+
+    token = api_token_create(user=world.users["tax_feed"], name="feed")
+    for kind, rows in ((ImportJob.Kind.WORKERS, [roster_row()]), (ImportJob.Kind.PAYROLL, [{"id_number": X, "month": "2026-09", "amount_due": 1, "amount_paid": 1}])):
+        response = client.post(
+            f"/api/v1/payroll/projects/{two['project_a'].code}/imports/{kind}", rows, content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        assert response.status_code == 403, response.content.decode()
     assert_a_untouched(world, two)
+    assert PayrollLine.objects.get().amount_paid == Decimal("900")
+    # its own kinds still go through
+    punch = [{"id_number": X, "time": "2026-09-03T07:58:00+08:00", "direction": "in"}]
+    assert import_rows_push(actor=world.users["tax_feed"], project=two["project_a"], kind=ImportJob.Kind.ATTENDANCE, rows=punch).status == "done"
 
 
 def test_csv_import_of_another_contractor(world, two):
