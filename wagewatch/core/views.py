@@ -164,6 +164,21 @@ def home(request):
                 "warn": bool(counts["locked"]),
             }
         )
+    if role in UNIT_ROLES and user.organisation_id:
+        from wagewatch.cases.models import CaseState
+        from wagewatch.cases.selectors import unit_inbox
+
+        to_sign = unit_inbox(user).filter(state=CaseState.DISPATCHED, lead_organisation_id=user.organisation_id).count()
+        stats.insert(
+            0,
+            {
+                "label": "待签收",
+                "num": to_sign,
+                "note": "转办本单位牵头、尚未签收的案件" if to_sign else "没有待签收的案件",
+                "url": url_or_none("cases:inbox"),
+                "warn": bool(to_sign),
+            },
+        )
     if role == Role.OFFICE_LEADER:
         from wagewatch.cases.selectors import approvals_awaiting
 

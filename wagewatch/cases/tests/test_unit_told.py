@@ -62,6 +62,16 @@ def test_signing_closes_the_units_notice_and_a_redispatch_closes_the_old_ones(wo
     assert new.read_at is not None
 
 
+def test_the_units_home_counts_what_awaits_its_signature(world, client):
+    dispatch(world, register(world).case)
+    dispatch(world, register(world).case)
+    c = _client(client, world.users["street_a_handler"])
+    html = c.get(reverse("core:home")).content.decode()
+    assert "待签收" in html and reverse("cases:inbox") in html
+    stat = html.split("待签收")[0].rsplit('class="num">', 1)[1].split("<")[0]
+    assert stat == "2"
+
+
 def test_a_failed_dispatch_tells_nobody(world):
     case = walk_to(world, register(world).case, CaseState.ACCEPTED)
     before = Notification.objects.count()
