@@ -56,19 +56,19 @@ def wait_until(predicate, timeout: float, what: str):
 
 
 class EmbeddedRun:
+    """run_embedded in a shell that stands in for `make` (`make run` passes --exit-with-parent)."""
+
     def __init__(self, tmp_path: Path):
         self.var = tmp_path / "var"
-        self.var.mkdir()
+        self.var.mkdir(parents=True)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.env = {**_worker_env(f"embedded-{uuid.uuid4().hex[:8]}"), "WAGEWATCH_VAR_DIR": str(self.var)}
         self.out = tmp_path / "run_embedded.out"
-        with open(self.out, "wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "run_embedded", "--addr", f"127.0.0.1:{port}"],
-                cwd=BASE_DIR, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-            )
+        command = f'"{sys.executable}" manage.py run_embedded --exit-with-parent --addr 127.0.0.1:{port} > "{self.out}" 2>&1 & echo $!; wait'
+        self.make = subprocess.Popen(["/bin/sh", "-c", command], cwd=BASE_DIR, env=self.env, stdout=subprocess.PIPE, text=True)
+        self.pid = int(self.make.stdout.readline())
 
     def log(self, name: str) -> str:
         path = self.var / "log" / name
@@ -76,33 +76,32 @@ class EmbeddedRun:
 
     def wait_ready(self) -> list[int]:
         def ready():
-            if self.process.poll() is not None:
+            if not running(self.pid):
                 pytest.fail(f"run_embedded 已退出:\n{self.out.read_text()}")
             return " ready." in self.log("worker.log") and LOCKED in self.log("beat.log")
 
         wait_until(ready, 150, "后台任务进程就绪、定时任务进程取得锁")
-        children = descendants(self.process.pid)
+        children = descendants(self.pid)
         assert len(children) == 2, children  # the worker and the beat, nothing else
         return children
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        for pid in [self.pid, *descendants(self.pid)]:
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+        if self.make.poll() is None:
+            self.make.kill()
+        self.make.wait()
 
 
 @pytest.fixture
 def embedded_run(tmp_path):
-    (tmp_path / "a").mkdir()
     run = EmbeddedRun(tmp_path / "a")
     yield run
-    leftovers = [pid for pid in descendants(run.process.pid) if running(pid)]
     run.stop()
-    for pid in leftovers:
-        os.kill(pid, signal.SIGKILL)
 
 
-def test_sigterm_stops_worker_and_beat_and_a_second_beat_refuses_to_start(embedded_run, tmp_path):
+def test_killing_make_stops_worker_and_beat_and_a_second_beat_refuses_to_start(embedded_run, tmp_path):
     children = embedded_run.wait_ready()
 
     second = subprocess.run(
@@ -112,10 +111,14 @@ def test_sigterm_stops_worker_and_beat_and_a_second_beat_refuses_to_start(embedd
     assert second.returncode == 1
     assert "已有一个定时任务进程" in second.stderr
 
-    embedded_run.process.send_signal(signal.SIGTERM)
-    embedded_run.process.wait(timeout=60)
+    # make is killed: run_embedded gets SIGTERM (its death signal, and its parent watch: two
+    # signals) and stops the worker and the beat before it exits.
+    embedded_run.make.send_signal(signal.SIGKILL)
+    embedded_run.make.wait()
+    wait_until(lambda: not running(embedded_run.pid), 60, "run_embedded 退出")
     wait_until(lambda: not any(running(pid) for pid in children), 30, "worker 和 beat 退出")
     assert "后台任务进程和定时任务进程已停止" in embedded_run.out.read_text()
+    assert "Traceback" not in embedded_run.out.read_text()
 
 
 def cmdline(pid: int) -> str:
@@ -133,11 +136,11 @@ def test_sigkill_of_the_worker_or_of_make_run_leaves_no_process_behind(embedded_
     os.kill(worker, signal.SIGKILL)
     wait_until(lambda: not running(worker), 10, "worker 被杀")
     # Nothing it started lives on outside make run's tree; the worker is started again.
-    wait_until(lambda: len([p for p in descendants(embedded_run.process.pid) if " worker " in cmdline(p)]) == 1, 60, "worker 重新启动")
+    wait_until(lambda: len([p for p in descendants(embedded_run.pid) if " worker " in cmdline(p)]) == 1, 60, "worker 重新启动")
     for pid in children:
-        assert not running(pid) or pid in descendants(embedded_run.process.pid), cmdline(pid)
-    everything = descendants(embedded_run.process.pid)
+        assert not running(pid) or pid in descendants(embedded_run.pid), cmdline(pid)
+    everything = descendants(embedded_run.pid)
 
-    embedded_run.process.send_signal(signal.SIGKILL)
-    embedded_run.process.wait(timeout=10)
+    os.kill(embedded_run.pid, signal.SIGKILL)
+    wait_until(lambda: not running(embedded_run.pid), 10, "run_embedded 被杀")
     wait_until(lambda: not any(running(pid) for pid in everything), 40, "worker 和 beat 随父进程退出")

@@ -126,6 +126,10 @@ class Command(BaseCommand):
     def _stop_children(self) -> None:
         """SIGTERM to each (a worker finishes its current task), SIGKILL to any left after STOP_SECONDS;
         a task cut short is resumed by the job sweep on the next start."""
+        # Stopping is under way: a second signal (the death signal and the parent watch both send
+        # one when make dies, or a second Ctrl-C) must not cut the cleanup short.
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(signum, signal.SIG_IGN)
         with self.lock:
             self.stopping = True
             children = list(self.children.values())
