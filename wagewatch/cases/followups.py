@@ -102,8 +102,14 @@ def follow_up_complete(*, actor, follow_up: FollowUp, result: str, note: str = "
                     title=f"案件{case.number}{follow_up.get_kind_display()}发现问题,请确认是否重新办理",
                     body=note,
                     kind="other",
+                    subject=reopen_request_subject(case),
                 )
         return follow_up
+
+
+def reopen_request_subject(case: Case) -> str:
+    """The subject of a notice asking the office to reopen `case` (closed when it is reopened)."""
+    return f"reopen_request:{case.pk}"
 
 
 def _end_of_day_after(now: datetime, days: int) -> datetime:

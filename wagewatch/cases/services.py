@@ -540,7 +540,13 @@ def case_callback_record(
 
 
 def _reopen(case: Case, *, actor, reason: str, payload: dict | None = None) -> Case:
+    from wagewatch.notify.services import notifications_close_subject
+
+    from .followups import reopen_request_subject
+
     now = timezone.now()
+    # A unit's follow-up asked the office to reopen: done now, whoever reopened and why.
+    notifications_close_subject(subject=reopen_request_subject(case))
     case.reopen_count += 1
     case.resolved_at = None
     case.closed_at = None

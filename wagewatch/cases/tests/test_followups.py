@@ -94,6 +94,11 @@ def test_a_unit_that_finds_a_problem_tells_the_office(world, closed):
     assert events(closed, "case.follow_up_completed").get().payload_data["reopened"] is False
     note = Notification.objects.get(recipient_organisation=world.organisations["office"], case_number=closed.number)
     assert "发现问题" in note.title
+    # The office reopens the case: the request is done, not left unread.
+    assert note.read_at is None
+    case_reopen(actor=world.users["office_staff"], case=closed, reason="回头看发现再次欠薪")
+    note.refresh_from_db()
+    assert note.read_at is not None
 
 
 def test_a_problem_on_a_case_already_reopened_does_not_reopen_again(world, closed):
