@@ -94,6 +94,7 @@ NOT_PEOPLES_TEXT = {
     ("core/calendar.html", "info.reason"),
     ("payroll/reconciliation.html", "rule.description"),
     ("payroll/project_detail.html", "r.note"),
+    ("payroll/project_list.html", "r.note"),
     ("payroll/project_detail.html", "item.note"),
     ("core/home.html", "s.note"),
 }
