@@ -102,3 +102,42 @@ def session_refusal(user) -> str:
     if user_is_locked(user):
         return "该账户已被系统管理员锁定,请联系系统管理员。"
     return ""
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+NO_STORE_PREFIXES = ("/w/", "/api/", "/admin/")
+
+
+class SecurityHeadersMiddleware:
+    """A Content Security Policy on every answer (no inline script or style anywhere: the pages
+    load theirs from /static/), and `Cache-Control: no-store` on every answer that may show
+    personal data: anything a signed-in user (session or token) gets, every worker page (/w/:
+    a worker's own complaint and pay), the API and the admin. Static files are answered by
+    WhiteNoise before this middleware and keep their long cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or request.path.startswith(NO_STORE_PREFIXES):
+            response["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
+        return response

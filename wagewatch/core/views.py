@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -497,13 +498,14 @@ def csrf_failure(request, reason=""):
     The worker's pages get their own plain page."""
     message = "页面已过期或来源不正确,提交没有保存。请返回上一页,刷新后重新填写提交。"
     if request.path.startswith("/w/"):
+        # Plain and self-contained, styled only from /static/ (the Content Security Policy allows no inline style).
+        css = static("wagewatch/worker.css")
         body = (
             "<!DOCTYPE html><html lang='zh-hans'><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            "<title>页面已过期</title><body style='font-family:sans-serif;padding:16px;font-size:18px'>"
-            f"<h1 style='font-size:22px'>页面已过期</h1><p>{message}</p>"
-            "<p><a href='/w/' style='display:block;padding:14px;background:#b71c1c;color:#fff;text-align:center;"
-            "border-radius:8px;text-decoration:none'>返回首页</a></p></body></html>"
+            f"<title>页面已过期</title><link rel='stylesheet' href='{css}'><body><main class='w-main'>"
+            f"<h1>页面已过期</h1><p>{message}</p>"
+            "<p><a class='w-button primary' href='/w/'>返回首页</a></p></main></body></html>"
         )
         return HttpResponse(body, status=403)
     return _error(request, 403, "页面已过期", message)

@@ -133,7 +133,7 @@ def test_project_detail_shows_chain_and_supervision_reason(office, world):
     services.project_participant_add(actor=None, project=project, enterprise=team, role=ProjectParticipant.Role.TEAM, parent=sub)
     page = office.get(reverse("registry:project_detail", args=[project.pk])).content.decode()
     assert page.index("东城建工集团有限公司") < page.index("西花电子有限公司") < page.index("张三班组")
-    assert "padding-left:48px" in page  # the team sits one level below the subcontractor
+    assert "depth-2" in page  # the team sits one level below the subcontractor
     assert "不纳入平台全面监管" in page and "不足6个月" in page
 
 
