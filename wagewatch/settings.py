@@ -86,7 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "wagewatch.core.text.ApiTextMiddleware",
+    "wagewatch.core.text.TextGuardMiddleware",
     "wagewatch.core.middleware.SessionIdleTimeoutMiddleware",
     "wagewatch.core.middleware.AccountStateMiddleware",
 ]

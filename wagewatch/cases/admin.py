@@ -6,12 +6,15 @@ themselves are changed only through the services (pages and API)."""
 from django.contrib import admin
 from django.db import transaction
 
+from wagewatch.core.forms import ModelForm
 from wagewatch.history.services import event_append
 
 from .models import ClueOutcome, DeadlineRule, MajorCaseThreshold, RoutingRule
 
 
 class RecordedAdmin(admin.ModelAdmin):
+    form = ModelForm  # text refuses control characters (core.text)
+
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
@@ -48,6 +51,7 @@ class ClueOutcomeAdmin(RecordedAdmin):
 
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(admin.ModelAdmin):
+    form = ModelForm
     list_display = ("kind", "active", "remind_before_minutes", "escalate_action")
 
     def save_model(self, request, obj, form, change):

@@ -22,9 +22,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from wagewatch.history.services import event_append
 
+from .forms import ModelForm
 from .models import ApiToken, Organisation, Role, Territory, User
 from .protected import PHONE, mask, validate_phone
 from .services import user_is_locked
+from .text import TextFormMixin
 
 # ------------------------------------------------------------------------- site access
 
@@ -85,6 +87,7 @@ class HistoryAdminMixin:
 
 @admin.register(Territory)
 class TerritoryAdmin(HistoryAdminMixin, admin.ModelAdmin):
+    form = ModelForm
     history_noun = "territory"
     list_display = ["name", "code", "level", "parent", "path"]
     list_filter = ["level"]
@@ -118,7 +121,7 @@ class _PhoneWriteOnly:
         return validate_phone(value)
 
 
-class OrganisationAdminForm(_PhoneWriteOnly, forms.ModelForm):
+class OrganisationAdminForm(TextFormMixin, _PhoneWriteOnly, forms.ModelForm):
     phone = _phone_field("办公电话")
 
     class Meta:
@@ -130,7 +133,7 @@ class OrganisationAdminForm(_PhoneWriteOnly, forms.ModelForm):
         self._phone_setup()
 
 
-class StaffUserChangeForm(_PhoneWriteOnly, UserChangeForm):
+class StaffUserChangeForm(TextFormMixin, _PhoneWriteOnly, UserChangeForm):
     phone = _phone_field("手机号")
 
     class Meta(UserChangeForm.Meta):
@@ -214,6 +217,7 @@ class UserAdmin(HistoryAdminMixin, DjangoUserAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created with `manage.py create_api_token`; here they are only seen and revoked."""
+    form = ModelForm
 
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]

@@ -99,3 +99,7 @@ class UserPasswordChangeForm(PasswordChangeForm):
 class Form(TextFormMixin, forms.Form):
     """The base of every form of the platform: text fields refuse control characters
     (`wagewatch.core.text`)."""
+
+
+class ModelForm(TextFormMixin, forms.ModelForm):
+    """The same for a model form (the admin's editable models use it: `form = ModelForm`)."""

@@ -2,7 +2,7 @@
 
 A control character is invisible, breaks the spreadsheets the platform writes (openpyxl refuses
 most of C0), and PostgreSQL refuses NUL outright. So every input path (Django forms through
-`TextFormMixin`, the API's schemas through `wagewatch.api` and `core.api_text`, and the importers)
+`TextFormMixin`, the API through `TextGuardMiddleware` below, and the importers)
 refuses them with a Chinese message that says which character and where:
 
 - single-line fields (names, numbers, addresses; every `forms.CharField` whose widget is not a
@@ -62,6 +62,12 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
     if char in "\n\r\u2028\u2029" and not multiline:
         return f"此项只能填一行,不能换行({where}),请删除换行后重新填写"
     return f"含有{where},请删除后重新填写(从其他软件复制的文字常带有这类看不见的字符)"
+
+
+def shown(value: str) -> str:
+    """A refused value as it may be stored in a report or shown back (PostgreSQL cannot hold a
+    NUL even in JSON): every refused character becomes U+FFFD "�"."""
+    return SINGLE_LINE_REFUSED.sub("\ufffd", value)
 
 
 def text_clean(value: str, *, multiline: bool = False) -> str:
@@ -131,10 +137,18 @@ def json_text_problems(value, path: str = "") -> list[dict]:
     return problems
 
 
-class ApiTextMiddleware:
-    """Refuses a request to the API that carries a control character anywhere in its text: the
-    path, the query, a form field or a JSON string. 422 in the API's error shape, before any view
-    runs, so nothing is written and PostgreSQL never sees a NUL."""
+# What no page can store or search: PostgreSQL refuses NUL, UTF-8 cannot hold a lone surrogate.
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+class TextGuardMiddleware:
+    """The API: refuses a request that carries a control character anywhere in its text (the
+    path, the query, a form field or a JSON string) with 422 in the API's error shape, before any
+    view runs, so nothing is written and PostgreSQL never sees a NUL.
+
+    Pages: their forms check text (`TextFormMixin`); a few views read a parameter directly (a
+    search box, a lookup), so a NUL or a lone surrogate in any query or form value is answered
+    400 with a Chinese page here instead of reaching a query PostgreSQL would fail on."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -144,7 +158,18 @@ class ApiTextMiddleware:
             problems = self._problems(request)
             if problems:
                 return self._refuse(problems)
+        elif self._unstorable(request):
+            from .views import _error
+
+            return _error(request, 400, "内容无法处理", "提交的内容或地址含有空字符等无法保存的字符,请删除后重试。", code="bad_request")
         return self.get_response(request)
+
+    @staticmethod
+    def _unstorable(request) -> bool:
+        values = [v for _, vs in request.GET.lists() for v in vs]
+        if request.method == "POST" and (request.content_type or "") in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            values += [v for _, vs in request.POST.lists() for v in vs]
+        return any(UNSTORABLE.search(v) for v in values if isinstance(v, str))
 
     def _problems(self, request) -> list[dict]:
         import json

