@@ -8,7 +8,8 @@
   manager's run of his own projects opens cases only from settled months.
 - `GET /reconciliation/runs`, `GET /reconciliation/runs/{id}`: the runs (office roles).
 - `GET /projects/{id}/findings?month=YYYY-MM&status=open`: a project's findings with their figures
-  and evidence row ids (scoped like the project pages: 404 outside).
+  and evidence row ids (scoped like the project pages: 404 outside), and whether their month is
+  still provisional (`provisional`, `month_state_label`: 未到发薪日、数据未齐、宽限期内、已结算).
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ class FindingOut(Schema):
     evidence: dict
     first_found_at: datetime
     last_found_at: datetime
+    # The month's settlement (reconciliation/settlement.py): a provisional month's findings
+    # (未到发薪日、数据未齐、宽限期内) are not final and open no case.
+    provisional: bool = False
+    month_state_label: str = ""
 
     @staticmethod
     def resolve_kind_label(obj) -> str:
@@ -134,7 +139,14 @@ def findings_list(request, project_id: Id, month: str = "", status: str = "open"
         if status not in Finding.Status.values:
             raise ValidationError({"status": ["状态应为 open 或 resolved"]})
         qs = qs.filter(status=status)
-    return list(qs[:1000])
+    from .reconciliation.settlement import states_for
+
+    found = list(qs[:1000])
+    states = states_for({(project.pk, f.month) for f in found})
+    for f in found:
+        state = states.get((project.pk, f.month))
+        f.provisional, f.month_state_label = (state.provisional, state.label) if state else (False, "")
+    return found
 
 
 # ---------------------------------------------------------------- thresholds

@@ -64,6 +64,11 @@ def project_list(request):
     projects = selectors.project_list(user=request.user, **form.selector_kwargs())
     page, query = _page(request, projects)
     rates = compliance.project_rates(page.object_list, month)
+    from .reconciliation.settlement import states_for
+
+    warning_states = states_for((p.pk, p.warning_month) for p in page.object_list if getattr(p, "warning_month", None))
+    for p in page.object_list:
+        p.warning_state = warning_states.get((p.pk, p.warning_month)) if getattr(p, "warning_month", None) else None
     rows = [(p, rates.get(p.pk, [])) for p in page.object_list]
     return render(
         request,

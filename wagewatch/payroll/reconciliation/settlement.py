@@ -203,5 +203,18 @@ def month_states(project_ids: Iterable[int], month: date, *, as_of: date | None 
     return out
 
 
+def states_for(pairs: Iterable[tuple[int, date]], *, as_of: date | None = None) -> dict[tuple[int, date], MonthState]:
+    """The state of each (project id, month): one `month_states` query per distinct month."""
+    by_month: dict[date, set[int]] = {}
+    for pid, month in pairs:
+        if pid and month:
+            by_month.setdefault(month.replace(day=1), set()).add(pid)
+    out = {}
+    for month, ids in by_month.items():
+        for pid, state in month_states(ids, month, as_of=as_of).items():
+            out[(pid, month)] = state
+    return out
+
+
 def month_state(project, month: date, *, as_of: date | None = None) -> MonthState:
     return month_states([project.pk], month, as_of=as_of)[project.pk]

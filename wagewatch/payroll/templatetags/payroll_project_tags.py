@@ -14,10 +14,21 @@ register = template.Library()
 
 @register.inclusion_tag("payroll/_registry_project.html")
 def payroll_project_summary(project):
-    return {"project": project, "warning": selectors.warning_current(project)}
+    from wagewatch.payroll.reconciliation.settlement import month_state
+
+    warning = selectors.warning_current(project)
+    if warning is not None:
+        warning.month_state = month_state(project, warning.month)
+    return {"project": project, "warning": warning}
 
 
 @register.inclusion_tag("payroll/_enterprise_warnings.html", takes_context=True)
 def payroll_enterprise_warnings(context, enterprise):
+    from wagewatch.payroll.reconciliation.settlement import states_for
+
     user = context["request"].user
-    return {"enterprise": enterprise, "warnings": list(selectors.warnings_for_enterprise(user=user, enterprise=enterprise))}
+    warnings = list(selectors.warnings_for_enterprise(user=user, enterprise=enterprise))
+    states = states_for((w.project_id, w.month) for w in warnings)
+    for w in warnings:
+        w.month_state = states.get((w.project_id, w.month))
+    return {"enterprise": enterprise, "warnings": warnings}

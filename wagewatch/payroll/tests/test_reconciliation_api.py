@@ -31,6 +31,7 @@ def test_labour_manager_reconciles_his_project_and_reads_the_findings(client, wo
     assert finding["amount"] == "1000.00" or float(finding["amount"]) == 1000
     assert len(finding["evidence"]["attendance_ids"]) == 44
     assert finding["worker_name"]
+    assert finding["provisional"] is False and finding["month_state_label"] == "已结算"  # September is long settled
 
 
 def test_outside_his_projects_is_404_and_the_whole_district_is_office_only(client, world, month):

@@ -305,6 +305,9 @@ def test_project_page_marks_a_provisional_month(client, world):
     assert "num red" not in rate and "0.0%" in rate and "未到发薪日" in rate
     systems = html.split('data-check="bank_payroll"')[1].split("</li>")[0]
     assert "未落实" not in systems and "未到发薪日" in systems
+    listing = client.get(reverse("payroll:project_list"), {"month": f"{last:%Y-%m}", "q": world_project(pid).code}).content.decode()
+    row = listing.split(reverse("payroll:project", args=[pid]))[1].split("</tr>")[0]
+    assert row.count('title="暂定:') == 2  # bank payroll and paid in full: shown, not judged
 
 
 def move_month(pid, target):
