@@ -48,10 +48,17 @@ WORKER_DEADLINE_VERBS = {
 
 
 def worker_deadline_text(kind: str, due_at: datetime) -> str:
+    """"今天16:30前与您联系", "明天9:30前与您联系" for the short limits, counted in office hours;
+    "2026年12月9日前办结" for the rest."""
     local = due_at.astimezone(SHANGHAI)
-    if kind in (DeadlineKind.RESPOND,) and local.date() == timezone.localdate():
-        return f"今天{local:%H:%M}前与您联系"
-    return f"{local.year}年{local.month}月{local.day}日前{WORKER_DEADLINE_VERBS.get(kind, '办理')}"
+    verb = WORKER_DEADLINE_VERBS.get(kind, "办理")
+    if kind in (DeadlineKind.RESPOND, DeadlineKind.VERIFY):
+        days = (local.date() - timezone.localdate()).days
+        when = {0: "今天", 1: "明天", 2: "后天"}.get(days)
+        if when:
+            return f"{when}{local.hour}:{local.minute:02d}前{verb}"
+        return f"{local.month}月{local.day}日{local.hour}:{local.minute:02d}前{verb}"
+    return f"{local.year}年{local.month}月{local.day}日前{verb}"
 
 
 def deadline_start(case: Case, kind: str, start: datetime, *, limits: dict[str, TimeLimit] | None = None) -> CaseDeadline:

@@ -18,6 +18,7 @@ aggregate query per call). Callers that compute many dates at once can take one 
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -240,6 +241,8 @@ def deadline_for(key_or_limit, start: datetime, *, calendar: WorkingCalendar | N
         return Deadline(start + timedelta(minutes=amount), False)
     if unit == TimeLimit.Unit.HOURS:
         return Deadline(start + timedelta(hours=amount), False)
+    if unit == TimeLimit.Unit.WORKING_HOURS:
+        return add_working_minutes(start, amount * 60, calendar=calendar)
     start_day = start.date()
     if unit == TimeLimit.Unit.CALENDAR_DAYS:
         days = max(amount - 1, 0) if limit.includes_start_day else amount
@@ -255,6 +258,70 @@ def deadline_for(key_or_limit, start: datetime, *, calendar: WorkingCalendar | N
         result = cal.add_working_days(start_day, days)
         return Deadline(_end_of_day(result.date), result.provisional or provisional)
     raise ValueError(f"未知的时限单位“{unit}”")
+
+
+DEFAULT_OFFICE_HOURS = "08:30-12:00,13:30-17:30"
+_PERIOD = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-~–至]\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def office_periods_parse(text: str) -> list[tuple[time, time]]:
+    """"08:30-12:00,13:30-17:30" → [(08:30, 12:00), (13:30, 17:30)]; ValueError in Chinese saying
+    what to fix (a period must end after it starts, periods in order without overlapping)."""
+    periods: list[tuple[time, time]] = []
+    parts = [p for p in re.split(r"[,,;;\s]+(?=\d)", (text or "").strip()) if p.strip()]
+    if not parts:
+        raise ValueError("请填写办公时间,如 08:30-12:00,13:30-17:30")
+    for part in parts:
+        found = _PERIOD.match(part)
+        if not found:
+            raise ValueError(f"“{part}”不是时段:请写成 08:30-12:00 的样子,多个时段用逗号分开")
+        h1, m1, h2, m2 = (int(x) for x in found.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+            raise ValueError(f"“{part}”中的时刻不存在")
+        begin, end = time(h1, m1), (time(23, 59, 59) if h2 == 24 else time(h2, m2))
+        if end <= begin:
+            raise ValueError(f"“{part}”的结束时刻应晚于开始时刻")
+        if periods and begin < periods[-1][1]:
+            raise ValueError(f"“{part}”与前一个时段重叠或顺序颠倒:请按时间先后填写")
+        periods.append((begin, end))
+    return periods
+
+
+def office_periods() -> list[tuple[time, time]]:
+    from .models import OfficeHours
+
+    row = OfficeHours.objects.filter(pk=1).first()
+    try:
+        return office_periods_parse(row.periods if row else DEFAULT_OFFICE_HOURS)
+    except ValueError:
+        return office_periods_parse(DEFAULT_OFFICE_HOURS)
+
+
+def add_working_minutes(
+    start: datetime, minutes: int, *, calendar: WorkingCalendar | None = None, periods: list[tuple[time, time]] | None = None
+) -> Deadline:
+    """`minutes` of office time after `start`, counted only inside the office hours of working
+    days (the calendar's, 调休 included). Provisional when it crossed a year nobody has loaded."""
+    cal = calendar or working_calendar()
+    periods = periods or office_periods()
+    start = start.astimezone(SHANGHAI)
+    remaining = timedelta(minutes=minutes)
+    day = start.date()
+    provisional = False
+    for _ in range(minutes // 60 + 3700):  # at most ~10 years of days; amounts are bounded
+        if not cal.is_loaded(day.year):
+            provisional = True
+        if cal.is_working(day):
+            for begin, end in periods:
+                open_at = max(start, datetime.combine(day, begin, tzinfo=SHANGHAI))
+                close_at = datetime.combine(day, end, tzinfo=SHANGHAI)
+                if open_at >= close_at:
+                    continue
+                if remaining <= close_at - open_at:
+                    return Deadline(open_at + remaining, provisional)
+                remaining -= close_at - open_at
+        day += timedelta(days=1)
+    raise ValueError("工作小时时限过长,无法计算")
 
 
 def _end_of_day(d: date) -> datetime:

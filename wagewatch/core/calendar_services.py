@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from wagewatch.history.services import event_append
 
-from .calendar import WEEKDAY_NAMES_ZH, invalidate_cache
-from .models import CalendarDay, CalendarSource, CalendarYear, Role, TimeLimit
+from .calendar import WEEKDAY_NAMES_ZH, invalidate_cache, office_periods_parse
+from .models import CalendarDay, CalendarSource, CalendarYear, OfficeHours, Role, TimeLimit
 from .signals import calendar_year_loaded
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -253,6 +253,7 @@ def calendar_year_load_from_package(*, actor, year: int) -> CalendarYear:
 MAX_AMOUNT = {
     TimeLimit.Unit.MINUTES: 525600,
     TimeLimit.Unit.HOURS: 8784,
+    TimeLimit.Unit.WORKING_HOURS: 2000,  # about a working year of office hours
     TimeLimit.Unit.CALENDAR_DAYS: 3660,
     TimeLimit.Unit.WORKING_DAYS: 3660,
 }
@@ -273,7 +274,7 @@ def time_limit_update(
         raise PermissionDenied("只有清欠办工作人员、清欠办领导和系统管理员可以修改办理时限")
     errors: dict[str, list[str]] = {}
     if unit not in TimeLimit.Unit.values:
-        errors["unit"] = ["单位应为分钟、小时、自然日或工作日"]
+        errors["unit"] = ["单位应为分钟、小时、工作小时、自然日或工作日"]
     try:
         amount = int(amount)
     except (TypeError, ValueError):
@@ -307,3 +308,27 @@ def time_limit_update(
         payload={"key": limit.key, "changed": changed, "old": old, "new": new},
     )
     return limit
+
+
+def office_hours_text(periods) -> str:
+    return ",".join(f"{begin:%H:%M}-{end:%H:%M}" for begin, end in periods)
+
+
+@transaction.atomic
+def office_hours_update(*, actor, periods: str) -> OfficeHours:
+    """Set the office hours that working-hour time limits count (records `office_hours.updated`).
+    Deadlines already running keep their due time; new ones use the new hours."""
+    if getattr(actor, "role", None) not in TIME_LIMIT_EDITOR_ROLES:
+        raise PermissionDenied("只有清欠办工作人员、清欠办领导和系统管理员可以修改办公时间")
+    try:
+        text = office_hours_text(office_periods_parse(periods))
+    except ValueError as exc:
+        raise ValidationError({"periods": [str(exc)]}) from None
+    row, _ = OfficeHours.objects.select_for_update().get_or_create(pk=1)
+    old = row.periods
+    if old == text:
+        return row
+    row.periods = text
+    row.save()
+    event_append(actor=actor, action="office_hours.updated", obj=row, payload={"old": old, "new": text})
+    return row

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from .calendar import WEEKDAY_NAMES_ZH, working_calendar
+from .calendar import WEEKDAY_NAMES_ZH, office_periods, working_calendar
 from .calendar_services import (
     CALENDAR_LOADER_ROLES,
     CALENDAR_VIEWER_ROLES,
@@ -26,6 +26,8 @@ from .calendar_services import (
     calendar_text_parse,
     calendar_year_load,
     calendar_year_preview,
+    office_hours_text,
+    office_hours_update,
     time_limit_update,
 )
 from .forms import Form
@@ -218,8 +220,35 @@ def time_limit_list_view(request):
         {
             "limits": TimeLimit.objects.order_by("key"),
             "may_edit": request.user.role in TIME_LIMIT_EDITOR_ROLES,
+            "office_hours": office_hours_text(office_periods()),
+            "office_form": OfficeHoursForm(initial={"periods": office_hours_text(office_periods())}),
         },
     )
+
+
+class OfficeHoursForm(Form):
+    periods = forms.CharField(
+        label="办公时间(工作日)",
+        max_length=200,
+        help_text="如 08:30-12:00,13:30-17:30;按“工作小时”计的时限只在这些时段内计时",
+        error_messages={"required": "请填写办公时间,如 08:30-12:00,13:30-17:30"},
+    )
+
+
+@login_required
+def office_hours_edit_view(request):
+    _require(request.user, TIME_LIMIT_EDITOR_ROLES, "只有清欠办工作人员、清欠办领导和系统管理员可以修改办公时间")
+    form = OfficeHoursForm(request.POST or None, initial={"periods": office_hours_text(office_periods())})
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = office_hours_update(actor=request.user, periods=form.cleaned_data["periods"])
+        except ValidationError as exc:
+            for message in exc.message_dict.get("periods", exc.messages):
+                form.add_error("periods", message)
+        else:
+            messages.success(request, f"办公时间已改为 {row.periods}。新的时间适用于此后产生的期限。")
+            return redirect("core:time_limits")
+    return render(request, "core/office_hours_edit.html", {"form": form}, status=422 if form.errors else 200)
 
 
 class TimeLimitForm(Form):
@@ -231,7 +260,7 @@ class TimeLimitForm(Form):
     unit = forms.ChoiceField(
         label="单位",
         choices=TimeLimit.Unit.choices,
-        error_messages={"required": "请选择单位", "invalid_choice": "单位应为分钟、小时、自然日或工作日"},
+        error_messages={"required": "请选择单位", "invalid_choice": "单位应为分钟、小时、工作小时、自然日或工作日"},
     )
     includes_start_day = forms.BooleanField(
         label="起算当日计入(按日计算时把起算当日算作第1天)",

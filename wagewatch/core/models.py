@@ -256,6 +256,7 @@ class TimeLimit(models.Model):
     class Unit(models.TextChoices):
         MINUTES = "minutes", "分钟"
         HOURS = "hours", "小时"
+        WORKING_HOURS = "working_hours", "工作小时"
         CALENDAR_DAYS = "calendar_days", "自然日"
         WORKING_DAYS = "working_days", "工作日"
 
@@ -276,6 +277,22 @@ class TimeLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}({self.amount}{self.get_unit_display()})"
+
+
+class OfficeHours(models.Model):
+    """The office hours of working days (one row): time limits in working hours count only these,
+    so a one-hour response limit set at 20:52 runs from 08:30 the next working day instead of
+    through the night. `periods` is text such as "08:30-12:00,13:30-17:30"."""
+
+    periods = models.CharField("办公时间", max_length=200, default="08:30-12:00,13:30-17:30")
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "办公时间"
+        verbose_name_plural = "办公时间"
+
+    def __str__(self) -> str:
+        return self.periods
 
 
 class IdempotencyKey(models.Model):

@@ -36,6 +36,7 @@ ACTION_LABELS: dict[str, str] = {
     "calendar.year_loaded": "载入年度工作日历",
     "calendar.day_changed": "调整工作日历",
     "time_limit.updated": "修改办理时限",
+    "office_hours.updated": "修改办公时间",
     "complaint.registered": "登记投诉",
     "complaint.merged": "合并投诉",
     "case.created": "立案",

@@ -65,8 +65,9 @@ def test_complaint_received_before_national_day(world, clock):
     close = deadline(case, DeadlineKind.CLOSE)
     # 8, 9, 10 (调休 Saturday), 12, 13, 14, 15 October: seven working days after the holiday.
     assert close.due_at == end_of(2026, 10, 15) and not close.provisional
-    assert deadline(case, DeadlineKind.RESPOND, None).due_at == at(2026, 9, 30, 11)  # hours are hours
-    assert deadline(case, DeadlineKind.VERIFY).due_at == at(2026, 10, 1, 10)
+    assert deadline(case, DeadlineKind.RESPOND, None).due_at == at(2026, 9, 30, 11)  # an office hour
+    # 8 office hours: 6 on 30 September, then none until the holiday ends on 8 October.
+    assert deadline(case, DeadlineKind.VERIFY).due_at == at(2026, 10, 8, 10, 30)
     case = dispatch(world, case)
     order = case.assignments.get(role="lead", active=True)
     assert order.due_at == end_of(2026, 10, 15) and not order.due_provisional
@@ -145,7 +146,7 @@ def test_deadlines_into_an_unloaded_year_are_provisional_then_recomputed(world, 
     assert iso(event.payload_data["new_due_at"]) == end_of(2027, 1, 5)
     assert event.actor_label == "系统"
     verify.refresh_from_db()
-    assert verify.due_at == at(2026, 12, 25, 10)
+    assert verify.due_at == at(2026, 12, 25, 10, 30)  # 8 office hours from Thursday 10:00
 
 
 def test_a_provisional_deadline_whose_date_does_not_move_still_stops_being_provisional(world, clock, year_2027_unloaded):

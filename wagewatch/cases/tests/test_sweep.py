@@ -84,10 +84,11 @@ def test_a_reminder_goes_once_inside_the_window(world):
 
 def test_each_kind_has_its_own_window(world):
     case = phone_case(world)
-    # Verify is due 24 hours after receipt; its window is 2 hours.
-    deadline_sweep(now=at(3, 6, 59))
+    # Verify is due 8 office hours after receipt (Monday 09:00 → Tuesday 09:30); its window is 2 hours.
+    assert row(case, DeadlineKind.VERIFY).due_at == at(3, 9, 30)
+    deadline_sweep(now=at(3, 7, 29))
     assert row(case, DeadlineKind.VERIFY).reminded_at is None
-    deadline_sweep(now=at(3, 7, 1))
+    deadline_sweep(now=at(3, 7, 31))
     assert row(case, DeadlineKind.VERIFY).reminded_at is not None
     # Close: 7 working days (11 November); reminded a day (1440 minutes) before.
     assert row(case, DeadlineKind.CLOSE).due_at == datetime(2026, 11, 11, 23, 59, 59, tzinfo=SHANGHAI)
@@ -218,22 +219,22 @@ def test_a_rule_can_send_overdue_verification_to_labour_inspection(world):
     rule = DeadlineRule.objects.get(kind="verify")
     deadline_rule_update(actor=world.users["office_staff"], rule=rule, escalate_action="labour_inspection")
     case = dispatch(world, phone_case(world))
-    deadline_sweep(now=at(3, 9, 1))
+    deadline_sweep(now=at(3, 9, 31))
     escalation = Escalation.objects.get(case=case)
     assert escalation.kind == "labour_inspection" and escalation.organisation == world.organisations["inspection"]
     assert case.assignments.filter(organisation=world.organisations["inspection"], role="escalation", active=True).exists()
-    assert row(case, DeadlineKind.VERIFY).escalated_at == at(3, 9, 1)
+    assert row(case, DeadlineKind.VERIFY).escalated_at == at(3, 9, 31)
 
 
 def test_an_escalation_that_cannot_be_made_is_recorded_and_not_retried(world):
     deadline_rule_update(actor=world.users["admin"], rule=DeadlineRule.objects.get(kind="verify"), escalate_action="propose_advance_payment")
     case = dispatch(world, phone_case(world))  # nothing verified: no figures to advance
-    deadline_sweep(now=at(3, 9, 1))
+    deadline_sweep(now=at(3, 9, 31))
     assert not Escalation.objects.exists()
     payload = events(case, "case.deadline_escalated").get().payload_data
     assert payload["result"].startswith("未能自动")
     assert notes(recipient_organisation=world.organisations["office"], kind="escalation", title__contains="人工处理").count() == 1
-    deadline_sweep(now=at(3, 9, 30))
+    deadline_sweep(now=at(3, 10, 0))
     assert events(case, "case.deadline_escalated").count() == 1
 
 

@@ -16,8 +16,8 @@ SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
 
 DEFAULTS = {
-    "respond": (1, "hours"),
-    "verify": (24, "hours"),
+    "respond": (1, "working_hours"),
+    "verify": (8, "working_hours"),
     "close": (7, "working_days"),
     "first_contact": (1, "calendar_days"),
     "advance_payment_trigger": (5, "working_days"),
@@ -47,9 +47,45 @@ def test_shipped_defaults():
 def test_minutes_and_hours_add_to_the_timestamp():
     start = sh(2026, 10, 1, 10, 0)  # a holiday: irrelevant for minutes and hours
     assert deadline_for("incident_report", start).due_at == sh(2026, 10, 1, 10, 10)
-    assert deadline_for("respond", start).due_at == sh(2026, 10, 1, 11, 0)
-    verify = deadline_for("verify", start)
-    assert verify.due_at == sh(2026, 10, 2, 10, 0) and not verify.provisional
+    assert deadline_for("response_target", start).due_at == sh(2026, 10, 1, 22, 0)
+
+
+@pytest.mark.parametrize(
+    "start, respond, verify",
+    [
+        # Wednesday 10:00 in office hours: one hour later; 8 working hours = 2 + 4 today, 2 tomorrow.
+        (sh(2026, 11, 25, 10, 0), sh(2026, 11, 25, 11, 0), sh(2026, 11, 26, 10, 30)),
+        # 20:52 in the evening (what a worker was told: "今天21:52前"): from 08:30 the next morning.
+        (sh(2026, 11, 25, 20, 52), sh(2026, 11, 26, 9, 30), sh(2026, 11, 27, 9, 0)),
+        # 11:30: half an hour before lunch, the other half after it.
+        (sh(2026, 11, 25, 11, 30), sh(2026, 11, 25, 14, 0), sh(2026, 11, 26, 12, 0)),
+        # Friday 17:00: half an hour on Friday, the rest on Monday.
+        (sh(2026, 11, 27, 17, 0), sh(2026, 11, 30, 9, 0), sh(2026, 11, 30, 17, 30)),
+        # The National Day holiday, 1-7 October 2026: nothing counts until Thursday the 8th.
+        (sh(2026, 9, 30, 17, 0), sh(2026, 10, 8, 9, 0), sh(2026, 10, 8, 17, 30)),
+    ],
+)
+def test_respond_and_verify_count_office_hours_of_working_days(start, respond, verify):
+    assert deadline_for("respond", start).due_at == respond
+    assert deadline_for("verify", start).due_at == verify
+
+
+def test_office_hours_are_the_offices_to_set(world, client):
+    from wagewatch.core.calendar_services import office_hours_update
+
+    with pytest.raises(ValidationError) as exc:
+        office_hours_update(actor=world.users["office_staff"], periods="12:00-08:30")
+    assert "结束时刻应晚于开始时刻" in exc.value.message_dict["periods"][0]
+    with pytest.raises(PermissionDenied):
+        office_hours_update(actor=world.users["clerk"], periods="09:00-17:00")
+    client.force_login(world.users["office_staff"])
+    page = client.post(reverse("core:office_hours_edit"), {"periods": "09:00-12:00, 13:00-17:00, 13:30-14:00"})
+    assert page.status_code == 422 and "重叠" in page.content.decode()
+    assert client.post(reverse("core:office_hours_edit"), {"periods": "09:00-12:00,13:00-17:00"}).status_code == 302
+    assert deadline_for("respond", sh(2026, 11, 25, 8, 40)).due_at == sh(2026, 11, 25, 10, 0)
+    event = Event.objects.get(action="office_hours.updated")
+    assert '"old":"08:30-12:00,13:30-17:30"' in event.payload and '"new":"09:00-12:00,13:00-17:00"' in event.payload
+    assert "09:00-12:00,13:00-17:00" in client.get(reverse("core:time_limits")).content.decode()
 
 
 def test_calendar_days_end_at_the_end_of_the_day_n_days_later():
@@ -111,7 +147,8 @@ def test_office_staff_updates_a_limit_and_history_keeps_old_and_new(world):
 
 @pytest.mark.parametrize(
     "amount, unit, field",
-    [(0, "hours", "amount"), (-3, "hours", "amount"), (2, "weeks", "unit"), ("abc", "hours", "amount"), (10**6, "working_days", "amount")],
+    [(0, "hours", "amount"), (-3, "hours", "amount"), (2, "weeks", "unit"), ("abc", "hours", "amount"), (10**6, "working_days", "amount"),
+     (10**6, "working_hours", "amount")],
 )
 def test_invalid_updates_change_nothing(world, amount, unit, field):
     limit = TimeLimit.objects.get(key="respond")
@@ -119,7 +156,7 @@ def test_invalid_updates_change_nothing(world, amount, unit, field):
         time_limit_update(actor=world.users["admin"], limit=limit, amount=amount, unit=unit)
     assert field in exc.value.message_dict
     limit.refresh_from_db()
-    assert (limit.amount, limit.unit) == (1, "hours")
+    assert (limit.amount, limit.unit) == (1, "working_hours")
     assert not Event.objects.filter(action="time_limit.updated").exists()
 
 
@@ -149,8 +186,8 @@ def test_page_shows_chinese_errors_and_saves_nothing(world, client):
     assert response.status_code == 422
     html = response.content.decode()
     assert "时限数值应不小于1" in html
-    assert "单位应为分钟、小时、自然日或工作日" in html
-    assert TimeLimit.objects.get(key="verify").amount == 24
+    assert "单位应为分钟、小时、工作小时、自然日或工作日" in html
+    assert TimeLimit.objects.get(key="verify").amount == 8
 
 
 def test_other_roles_read_but_do_not_edit(world, client):
@@ -162,7 +199,7 @@ def test_other_roles_read_but_do_not_edit(world, client):
     url = reverse("core:time_limit_edit", args=["verify"])
     assert client.get(url).status_code == 403
     assert client.post(url, {"amount": 1, "unit": "hours"}).status_code == 403
-    assert TimeLimit.objects.get(key="verify").amount == 24
+    assert TimeLimit.objects.get(key="verify").amount == 8
 
 
 def test_data_provider_and_unknown_key(world, client):
