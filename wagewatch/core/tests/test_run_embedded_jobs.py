@@ -117,7 +117,7 @@ def test_killing_make_stops_worker_and_beat_and_a_second_beat_refuses_to_start(e
     embedded_run.make.wait()
     wait_until(lambda: not running(embedded_run.pid), 60, "run_embedded 退出")
     wait_until(lambda: not any(running(pid) for pid in children), 30, "worker 和 beat 退出")
-    assert "后台任务进程和定时任务进程已停止" in embedded_run.out.read_text()
+    assert "后台任务进程已停止(定时任务进程也已停止)" in embedded_run.out.read_text()
     assert "Traceback" not in embedded_run.out.read_text()
 
 

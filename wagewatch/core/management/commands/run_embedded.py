@@ -143,7 +143,7 @@ class Command(BaseCommand):
                 child.kill()
                 child.wait()
         if children:
-            self.stdout.write("后台任务进程和定时任务进程已停止。")
+            self.stdout.write("后台任务进程已停止(定时任务进程也已停止)。")
 
     def _print_banner(self, host: str, port: int, with_worker: bool) -> None:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
