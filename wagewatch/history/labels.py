@@ -251,7 +251,8 @@ def _value_text(key: str, value, data: dict, object_type: str, field_labels: dic
             choices = {str(k): str(v) for k, v in field.flatchoices}
             if str(value) in choices:
                 return choices[str(value)]
-        if getattr(field, "many_to_one", False) and isinstance(value, int | str) and str(value).isdigit():
+        # Ids are JSON numbers; a string under a relation's name is a code ("territory": "110105").
+        if getattr(field, "many_to_one", False) and isinstance(value, int) and not isinstance(value, bool):
             return row_name(field.related_model._meta.label, value, names)
     if key in KEY_VALUE_LABELS and isinstance(value, str | int) and str(value) in KEY_VALUE_LABELS[key]:
         return KEY_VALUE_LABELS[key][str(value)]
@@ -260,7 +261,7 @@ def _value_text(key: str, value, data: dict, object_type: str, field_labels: dic
         return "、".join(f"{KEY_VALUE_LABELS[key].get(str(k), str(k))}{'' if isinstance(v, dict | list) else _short(v)}" for k, v in value.items())
     if key in KEY_VALUE_LABELS and isinstance(value, list):
         return _short([KEY_VALUE_LABELS[key].get(str(v), v) for v in value])
-    if key in REF_MODELS and isinstance(value, int | str) and str(value).isdigit():
+    if key in REF_MODELS and isinstance(value, int) and not isinstance(value, bool):
         return row_name(REF_MODELS[key], value, names)
     return _short(value, field_labels)
 

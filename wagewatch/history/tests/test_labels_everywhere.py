@@ -121,8 +121,8 @@ def reading_problems(event) -> list[str]:
     problems = []
     if not CJK.search(event.action_label):
         problems.append(f"动作未翻译: {event.action_label}")
-    if ID_AS_NUMBER.search(event.object_label):
-        problems.append(f"对象显示为编号: {event.object_label}")
+    if ID_AS_NUMBER.search(event.object_label) or "已删除" in event.object_label:
+        problems.append(f"对象显示为编号或找不到: {event.object_label}")
     items = L.payload_items(event.payload, field_labels=L.field_labels_of(event.object_type), object_type=event.object_type)
     data = event.payload_data
     typed = {L.field_labels_of(event.object_type).get(k) or L.PAYLOAD_KEY_LABELS.get(k, k) for k in TYPED_KEYS}
@@ -131,6 +131,8 @@ def reading_problems(event) -> list[str]:
             problems.append(f"原始字段名: {label}")
         if ID_AS_NUMBER.search(value):
             problems.append(f"{label}显示为编号: {value}")
+        if "已删除" in value:  # the demo deletes nothing: a code was taken for an id
+            problems.append(f"{label}找不到对应记录: {value}")
         if label not in typed and any(ENGLISH_CODE.fullmatch(part.strip()) for part in re.split(r"[、;]|等\d+项", value) if part.strip()):
             problems.append(f"{label}为英文代码: {value}")
     for key in ID_KEYS & set(data):

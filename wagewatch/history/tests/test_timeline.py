@@ -144,6 +144,10 @@ def test_codes_and_ids_read_as_words_and_names(world):
     assert read({"kind": "labour_inspection", "kind_label": "劳动保障监察立案调查"}) == "类型: 劳动保障监察立案调查"
     assert read({"enterprise": factory.pk, "enterprise_name": factory.name}) == f"企业: {factory.name}"
     assert read({"enterprise": factory.pk}) == f"企业: {factory.name}"
+    # A code under a relation's name is not an id.
+    territory = world.territories["street_a"]
+    assert read({"territory": territory.code}, object_type="cases.case") == f"辖区: {territory.code}"
+    assert read({"territory": territory.pk}, object_type="cases.case") == f"辖区: {territory.name}"
     # Field names of the object read by their verbose names.
     assert read({"field": "complainant_phone", "kind": "phone"}, field_labels=field_labels_of("intake.complaint"), object_type="intake.complaint") == (
         "字段: 投诉人手机号; 类型: 手机号"
