@@ -40,7 +40,7 @@ def staff_deadline_text(kind: str, due_at: datetime) -> str:
 WORKER_DEADLINE_VERBS = {
     DeadlineKind.FIRST_CONTACT: "与您联系",
     DeadlineKind.RESPOND: "与您联系",
-    DeadlineKind.VERIFY: "核实情况",
+    DeadlineKind.VERIFY: "核实完毕",
     DeadlineKind.CLOSE: "办结",
     DeadlineKind.ADVANCE_PAYMENT_TRIGGER: "解决",
     DeadlineKind.PROPERTY_PRESERVATION: "作出财产保全裁定",

@@ -46,6 +46,7 @@ class WorkerMessage(models.Model):
         SENT = "sent", "已发送"
         FAILED = "failed", "发送失败"
         UNDELIVERABLE = "undeliverable", "无法发送(非手机号)"
+        SUPERSEDED = "superseded", "已合并(由后一条短信代替)"
 
     phone = ProtectedField("手机号", kind=PHONE)
     phone_digest = DigestField(source="phone", kind=PHONE)
@@ -56,6 +57,10 @@ class WorkerMessage(models.Model):
     attempts = models.PositiveSmallIntegerField("发送次数", default=0)
     last_error = RedactedTextField("最近错误", blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
+    # Changes of one case that come minutes apart reach the worker as one SMS with the latest
+    # news: a message waits until then, and a newer one for the same phone and case replaces it.
+    send_after = models.DateTimeField("最早发送时间", null=True, blank=True)
+    first_news_at = models.DateTimeField("所含最早变化时间", null=True, blank=True)
     last_attempt_at = models.DateTimeField("最近发送尝试", null=True, blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
 

@@ -136,6 +136,11 @@ def sms_codes_purge(*, older_than: timedelta = timedelta(days=2)) -> int:
 
 WORKER_MESSAGE_MAX_ATTEMPTS = 10
 WORKER_MESSAGE_RESEND_AFTER = timedelta(minutes=5)
+# A complainant got 6 SMS in 2 minutes (registered, dispatched, accepted, verifying...): a message
+# waits this long for a newer one of the same case, which replaces it; never longer than the cap
+# after the first news it stands for.
+WORKER_MESSAGE_COALESCE = timedelta(minutes=3)
+WORKER_MESSAGE_COALESCE_CAP = timedelta(minutes=15)
 
 
 def worker_messages_for_transition(*, case, from_state: str, to_state: str) -> list[WorkerMessage]:
@@ -148,10 +153,28 @@ def worker_messages_for_transition(*, case, from_state: str, to_state: str) -> l
         return []
     text = worker_message_text(case, to_state)
     messages = []
+    now = clock.now()
     # No savepoint: this runs inside the transition's transaction, whose failure undoes it anyway.
     with transaction.atomic(savepoint=False):
         for phone in phones:
             deliverable = is_mobile(phone)
+            send_after = now + WORKER_MESSAGE_COALESCE
+            first = now
+            if deliverable:
+                waiting = list(
+                    WorkerMessage.objects.select_for_update()
+                    .filter(
+                        phone_digest=lookup_digest(PHONE, phone), case_number=case.number,
+                        status=WorkerMessage.Status.PENDING, attempts=0,
+                    )
+                    .values_list("pk", "first_news_at", "created_at")
+                )
+                first = min((news or created for _, news, created in waiting), default=now)
+                if waiting:
+                    send_after = max(now, min(send_after, first + WORKER_MESSAGE_COALESCE_CAP))
+                    WorkerMessage.objects.filter(pk__in=[pk for pk, _, _ in waiting]).update(
+                        status=WorkerMessage.Status.SUPERSEDED, last_error=""
+                    )
             message = WorkerMessage.objects.create(
                 phone=phone,
                 case_number=case.number,
@@ -159,18 +182,21 @@ def worker_messages_for_transition(*, case, from_state: str, to_state: str) -> l
                 text=text,
                 status=WorkerMessage.Status.PENDING if deliverable else WorkerMessage.Status.UNDELIVERABLE,
                 last_error="" if deliverable else "不是手机号,无法发送短信",
+                created_at=now,
+                send_after=send_after if deliverable else None,
+                first_news_at=first if deliverable else None,
             )
             messages.append(message)
             if deliverable:
-                transaction.on_commit(partial(_worker_message_enqueue, message.pk))
+                transaction.on_commit(partial(_worker_message_enqueue, message.pk, max((send_after - now).total_seconds(), 0)))
     return messages
 
 
-def _worker_message_enqueue(message_id: int) -> None:
+def _worker_message_enqueue(message_id: int, countdown: float = 0) -> None:
     from .tasks import worker_message_send
 
     try:
-        worker_message_send.delay(message_id)
+        worker_message_send.apply_async((message_id,), countdown=countdown)
     except Exception as exc:  # noqa: BLE001 - broker down: the resend job picks the message up
         logger.warning("群众短信 %s 未能排入发送队列,稍后由补发任务发送: %s", message_id, exc)
 
@@ -188,6 +214,8 @@ def worker_message_deliver(*, message_id: int) -> str:
     if message.attempts >= WORKER_MESSAGE_MAX_ATTEMPTS:
         return message.status
     now = clock.now()
+    if message.send_after is not None and now < message.send_after:
+        return message.status  # still waiting for newer news; the resend job sends it after
     claimed = WorkerMessage.objects.filter(
         pk=message.pk, status=message.status, attempts=message.attempts
     ).update(attempts=message.attempts + 1, last_attempt_at=now)
@@ -206,13 +234,15 @@ def worker_message_deliver(*, message_id: int) -> str:
 
 def worker_messages_due(*, limit: int = 500) -> list[int]:
     """Ids of messages still to send that no task has tried in the last few minutes."""
-    cutoff = clock.now() - WORKER_MESSAGE_RESEND_AFTER
+    now = clock.now()
+    cutoff = now - WORKER_MESSAGE_RESEND_AFTER
     return list(
         WorkerMessage.objects.filter(
             status__in=[WorkerMessage.Status.PENDING, WorkerMessage.Status.FAILED],
             attempts__lt=WORKER_MESSAGE_MAX_ATTEMPTS,
             created_at__lt=cutoff,
         )
+        .filter(Q(send_after__isnull=True) | Q(send_after__lte=now))
         .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=cutoff))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]

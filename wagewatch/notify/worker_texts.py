@@ -17,7 +17,7 @@ TEMPLATES: dict[str, str] = {
     "registered": "您反映的欠薪问题已登记,案件编号{number}{deadline}。",
     "dispatched": "您反映的欠薪问题(案件编号{number})已转交责任单位办理{deadline}。",
     "accepted": "您反映的欠薪问题(案件编号{number})已由责任单位受理{deadline}。",
-    "verifying": "您反映的欠薪问题(案件编号{number})正在核实情况{deadline}。",
+    "verifying": "您反映的欠薪问题(案件编号{number}),责任单位正在调查核实{deadline}。",
     "handling": "您反映的欠薪问题(案件编号{number})正在处理中{deadline}。",
     "resolved": "您反映的欠薪问题(案件编号{number})已处理完毕,工作人员将回访听取您的意见。",
     "called_back": "您反映的欠薪问题(案件编号{number})已完成回访,感谢您反馈意见。",

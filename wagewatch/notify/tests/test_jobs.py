@@ -11,7 +11,12 @@ from .conftest import StubCase
 pytestmark = [pytest.mark.jobs, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_worker_sends_the_message_queued_on_commit(celery_worker):
+def test_a_worker_sends_the_message_queued_on_commit(celery_worker, monkeypatch):
+    from datetime import timedelta
+
+    from wagewatch.notify import services
+
+    monkeypatch.setattr(services, "WORKER_MESSAGE_COALESCE", timedelta(0))  # no wait for newer news
     with transaction.atomic():
         case_transitioned.send(
             sender=StubCase, case=StubCase(phones=["13800138000"]), from_state="dispatched", to_state="accepted",

@@ -29,7 +29,13 @@ def queued(monkeypatch):
     """Task ids queued with worker_message_send.delay (no broker in these tests)."""
     sent = []
     monkeypatch.setattr(tasks.worker_message_send, "delay", lambda message_id: sent.append(message_id))
+    monkeypatch.setattr(tasks.worker_message_send, "apply_async", lambda args, countdown=0, **kw: sent.append(args[0]))
     return sent
+
+
+def due_now():
+    """The coalescing wait is over for every message."""
+    WorkerMessage.objects.update(send_after=None)
 
 
 def transition(case, from_state="registered", to_state="dispatched"):
@@ -119,6 +125,10 @@ def test_the_wording_depends_on_the_new_state(settings):
 def test_deliver_marks_sent(stub_case, queued, sms_memory, frozen):
     transition(stub_case)
     message = WorkerMessage.objects.order_by("pk").first()
+    assert message.send_after == frozen.now + services.WORKER_MESSAGE_COALESCE
+    # Not before the wait for newer news of the same case is over.
+    assert services.worker_message_deliver(message_id=message.pk) == WorkerMessage.Status.PENDING and sms_memory == []
+    frozen.advance(seconds=services.WORKER_MESSAGE_COALESCE.total_seconds())
     assert services.worker_message_deliver(message_id=message.pk) == WorkerMessage.Status.SENT
     message.refresh_from_db()
     assert message.status == WorkerMessage.Status.SENT and message.sent_at == frozen.now and message.attempts == 1
@@ -130,6 +140,7 @@ def test_deliver_marks_sent(stub_case, queued, sms_memory, frozen):
 
 def test_a_500_answer_is_recorded_and_the_task_retries_until_sent(stub_case, queued, http_sms, eager_retries):
     transition(StubCase(phones=["13800138000"]))
+    due_now()
     message = WorkerMessage.objects.get()
     http_sms.answers = [500, 500]
     tasks.worker_message_send.apply(args=[message.pk])  # eager: the retries run at once
@@ -141,6 +152,7 @@ def test_a_500_answer_is_recorded_and_the_task_retries_until_sent(stub_case, que
 
 def test_a_gateway_that_keeps_failing_leaves_the_message_failed_with_the_error(stub_case, queued, http_sms, eager_retries):
     transition(StubCase(phones=["13800138000"]))
+    due_now()
     message = WorkerMessage.objects.get()
     http_sms.answers = [500] * 10
     result = tasks.worker_message_send.apply(args=[message.pk])
@@ -159,7 +171,9 @@ def test_retry_backoff_grows_and_is_capped():
 def test_resend_picks_pending_and_failed_messages_not_tried_lately(stub_case, queued, frozen):
     transition(StubCase(phones=["13800138000", "13900139000", "13700137000", "13600136000"]))
     fresh_pending, old_pending, old_failed, sent = WorkerMessage.objects.order_by("pk")
-    WorkerMessage.objects.filter(pk__in=[old_pending.pk, old_failed.pk, sent.pk]).update(created_at=frozen.now - timedelta(minutes=30))
+    WorkerMessage.objects.filter(pk__in=[old_pending.pk, old_failed.pk, sent.pk]).update(
+        created_at=frozen.now - timedelta(minutes=30), send_after=frozen.now - timedelta(minutes=27)
+    )
     WorkerMessage.objects.filter(pk=old_failed.pk).update(status="failed", attempts=2, last_attempt_at=frozen.now - timedelta(minutes=10))
     WorkerMessage.objects.filter(pk=sent.pk).update(status="sent")
     fresh_pending.created_at = frozen.now - timedelta(minutes=1)
@@ -181,3 +195,56 @@ def test_a_broker_that_is_down_at_commit_does_not_break_the_transition(stub_case
     with django_capture_on_commit_callbacks(execute=True):
         transition(stub_case)
     assert WorkerMessage.objects.filter(status="pending").count() == 2
+
+
+def test_changes_minutes_apart_reach_the_worker_as_one_message(queued, sms_memory, frozen):
+    """A complainant got 6 SMS in 2 minutes: registered, dispatched, accepted, verifying... Now a
+    newer change of the same case replaces the message still waiting, and the worker reads one
+    SMS with the latest news."""
+    case = StubCase(phones=["13800138000"])
+    for old, new in [("registered", "dispatched"), ("dispatched", "accepted"), ("accepted", "verifying")]:
+        transition(case, from_state=old, to_state=new)
+        frozen.advance(seconds=30)
+    messages = list(WorkerMessage.objects.order_by("pk"))
+    assert [m.status for m in messages] == ["superseded", "superseded", "pending"]
+    frozen.advance(minutes=3)
+    for message in messages:
+        services.worker_message_deliver(message_id=message.pk)
+    assert len(sms_memory) == 1 and "正在调查核实" in sms_memory[0].text
+    # Another case of the same phone is news of its own.
+    transition(StubCase(number="AJ2026112300013", phones=["13800138000"]))
+    assert WorkerMessage.objects.filter(status="pending").count() == 1
+
+
+def test_a_case_that_keeps_changing_still_tells_the_worker_within_the_cap(queued, sms_memory, frozen):
+    case = StubCase(phones=["13800138000"])
+    first = frozen.now
+    sent_at = []
+    for _ in range(10):  # a change every 2 minutes for 20 minutes; the send task runs when due
+        transition(case)
+        for _ in range(4):
+            frozen.advance(seconds=30)
+            for pk in WorkerMessage.objects.filter(status="pending").values_list("pk", flat=True):
+                if services.worker_message_deliver(message_id=pk) == WorkerMessage.Status.SENT:
+                    sent_at.append(frozen.now)
+    assert sent_at and sent_at[0] <= first + services.WORKER_MESSAGE_COALESCE_CAP
+    assert len(sms_memory) == len(sent_at) <= 3
+
+
+@pytest.mark.parametrize("state", sorted(TEMPLATES))
+@pytest.mark.parametrize("kind", ["respond", "verify", "close", "first_contact"])
+def test_every_message_reads_as_natural_chinese(state, kind):
+    """No "正在核实情况,将于…前核实情况": the state and the deadline never say the same verb twice."""
+    from datetime import datetime
+
+    from wagewatch.cases.deadlines import worker_deadline_text
+    from wagewatch.core.calendar import SHANGHAI
+
+    deadline = worker_deadline_text(kind, datetime(2030, 1, 10, 9, 30, tzinfo=SHANGHAI))
+    text = worker_message_text(StubCase(deadline=deadline), state)
+    body = text.split("查询进度")[0]
+    assert "{" not in body and "  " not in body and ",," not in body and "。。" not in body
+    if "将于" in body:
+        before, after = body.split("将于", 1)
+        verb = after.split("前", 1)[1].rstrip("。")
+        assert verb not in before, body
