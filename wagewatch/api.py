@@ -109,7 +109,10 @@ def _document_errors(schema: dict) -> None:
                 codes += ["404", "422"]
             if has_body or any(p.get("in") == "path" for p in params):
                 codes.append("400")
-            responses = operation["responses"]
+            # ninja keys a route's own statuses by int; JSON has only string keys, and 422 next to
+            # "422" came out as a duplicated key that Swagger UI refused to read.
+            responses = {str(code): value for code, value in operation["responses"].items()}
+            operation["responses"] = responses
             for code in codes:
                 responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code], "content": ref})
 

@@ -21,6 +21,12 @@ from wagewatch.payroll.services.imports import import_files_expire, upload_path
 from .test_imports import ATTENDANCE_HEADER, attendance_rows, csv_bytes, id_number, roster, run_file  # noqa: F401
 
 
+@pytest.fixture(autouse=True)
+def own_media_root(settings, tmp_path):
+    """Files other tests of this process left (their rows rolled back) would count as orphans here."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def rejected_job(world) -> ImportJob:
     bad = attendance_rows() + [[id_number(99), "", "2026-11-05 08:00:00", "进", "", ""]]
     job = run_file(world, ImportJob.Kind.ATTENDANCE, csv_bytes(bad))
