@@ -250,7 +250,7 @@ def case_export(request):
                 c.get_state_display(),
                 c.territory.name,
                 c.get_industry_display(),
-                redact_text(c.employer_name),
+                redact_text(c.employer_display_name),  # the registered name, as on the page and the documents
                 c.employer_credit_code,
                 redact_text(c.project_name),
                 redact_text(c.site_address),

@@ -77,3 +77,16 @@ def test_pages_name_the_registered_employer(world, client, typed_case):
     client.force_login(world.users["street_a_handler"])
     for url in (f"/cases/{typed_case.pk}/", "/cases/", "/cases/inbox/"):
         assert "东花服装厂(投诉填写:东花服装)" in client.get(url).content.decode(), url
+
+
+def test_the_ledger_export_names_the_registered_employer(world, client, typed_case):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(world.users["office_staff"])
+    sheet = load_workbook(BytesIO(client.get("/cases/export.xlsx").content)).active
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    column = header.index("用人单位")
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == typed_case.number)
+    assert row[column] == "东花服装厂(投诉填写:东花服装)"
