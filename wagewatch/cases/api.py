@@ -239,12 +239,18 @@ def _channel_label(channel: str) -> str:
 
 
 # Transitions the API offers, with the service and the fields each takes.
-API_ACTIONS = ("dispatch", "accept", "return", "verify", "handle", "resolve", "callback", "reopen", "close")
+API_ACTIONS = ("dispatch", "accept", "return", "verify", "handle", "resolve", "callback", "reopen", "close", "close_no_arrears")
 
 
 def _actions_for(user, case: Case) -> list[dict]:
     kinds = services.actor_kinds(user, case)
-    return [{"action": t.action, "label": t.label} for t in actions_from(case.state) if t.action in API_ACTIONS and kinds & t.actors]
+    offered = [t for t in actions_from(case.state) if t.action in API_ACTIONS and kinds & t.actors]
+    if any(t.action == "close_no_arrears" for t in offered):
+        from wagewatch.payroll.reconciliation.warnings import case_no_arrears_check
+
+        if case_no_arrears_check(case):  # the same rule as the case page: only once its warning cleared
+            offered = [t for t in offered if t.action != "close_no_arrears"]
+    return [{"action": t.action, "label": t.label} for t in offered]
 
 
 def case_detail(user, case: Case) -> dict:
@@ -395,6 +401,7 @@ class TransitionIn(Schema):
     - callback 回访: resolved, paid_in_full, lawful, satisfied, note, method (未解决则重新办理)
     - reopen 重新办理: reason
     - close 结案: note
+    - close_no_arrears 核实无欠薪(工资核对自动立案、预警已解除): note(如何核实)
     """
 
     action: str
@@ -481,6 +488,8 @@ def _transition_run(user, case: Case, body: TransitionIn) -> Case:
         return services.case_reopen(actor=user, case=case, reason=body.reason)
     if action == "close":
         return services.case_close(actor=user, case=case, note=body.note)
+    if action == "close_no_arrears":
+        return services.case_close_no_arrears(actor=user, case=case, note=body.note)
     raise AssertionError(action)
 
 

@@ -337,3 +337,28 @@ def test_the_daily_job_reconciles_a_month_when_its_grace_and_its_wait_end(world,
         monkeypatch.setattr(timezone, "localdate", lambda today=today: today)
         tasks.reconcile_after_pay_day()
         assert ((MONTH, [pid]) in [(m, [p for p in ids if p == pid]) for m, ids in sent]) is expected, today
+
+
+def test_the_api_closes_a_cleared_automatic_case_as_no_arrears(client, world, office_phone):
+    """The page and the API offer the same closing, with the same refusal while the warning stands."""
+    result = _build(world, [])
+    pid = result.project_ids[0]
+    staged = Staged(pid)
+    staged.payroll()
+    _run([pid], LONG_AFTER)
+    case = PayrollWarning.objects.get(project_id=pid, month=MONTH).case
+    client.force_login(unit_user(world, case))
+    url = f"/api/v1/cases/{case.number}/transitions"
+    body = {"action": "close_no_arrears", "note": "复核银行流水,工资已足额发放"}
+    detail = client.get(f"/api/v1/cases/{case.number}").json()
+    assert "close_no_arrears" not in [a["action"] for a in detail.get("actions", [])]
+    refused = client.post(url, body, content_type="application/json")
+    assert refused.status_code in (409, 422) and "尚未解除" in refused.content.decode()
+    staged.bank()
+    _run([pid], LONG_AFTER)
+    detail = client.get(f"/api/v1/cases/{case.number}").json()
+    assert "close_no_arrears" in [a["action"] for a in detail.get("actions", [])]
+    done = client.post(url, body, content_type="application/json")
+    assert done.status_code == 200, done.content.decode()
+    case.refresh_from_db()
+    assert case.state == CaseState.CLOSED and case.amount_paid is None
