@@ -184,3 +184,16 @@ def test_a_push_to_a_kind_that_is_a_number_is_a_json_404_not_a_405(client, world
     code = world.projects[next(iter(world.projects))].code
     response = client.post(f"/api/v1/payroll/projects/{code}/imports/0", [{}], content_type="application/json", headers=headers)
     _error_shape(response, 404)
+
+
+def test_reading_an_import_by_something_that_is_no_number_is_a_json_404_not_a_405(client, world):
+    """schemathesis: GET …/imports/null,null fell through to the push's path and answered 405."""
+    from wagewatch.core.auth import api_token_create as token
+
+    headers = {"Authorization": f"Bearer {token(user=world.users['admin'])}"}
+    code = world.projects[next(iter(world.projects))].code
+    for tail in ("null%2Cnull", "attendance", "abc"):
+        _error_shape(client.get(f"/api/v1/payroll/projects/{code}/imports/{tail}", headers=headers), 404)
+    # The push itself still works at its path.
+    response = client.post(f"/api/v1/payroll/projects/{code}/imports/nonsense", [{}], content_type="application/json", headers=headers)
+    _error_shape(response, 404)
