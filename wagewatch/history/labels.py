@@ -237,6 +237,26 @@ def row_name(model_label: str, pk, names: dict | None = None) -> str:
     return name
 
 
+def code_name(model_label: str, code: str, names: dict | None = None) -> str:
+    """The name of the row with this unique `code` ("core.territory", "110105001" → 东湖街道), or ""
+    when the model has no unique code or no such row (the code is then shown as it is)."""
+    from django.apps import apps
+
+    key = (model_label.lower(), f"code:{code}")
+    if names is not None and key in names:
+        return names[key]
+    try:
+        model = apps.get_model(model_label)
+        field = model._meta.get_field("code")
+    except (LookupError, ValueError, Exception):  # noqa: BLE001 - no code field: nothing to look up
+        return ""
+    obj = model._default_manager.filter(code=code).first() if getattr(field, "unique", False) else None
+    name = str(obj) if obj is not None else ""
+    if names is not None:
+        names[key] = name
+    return name
+
+
 def _value_text(key: str, value, data: dict, object_type: str, field_labels: dict, names: dict | None) -> str:
     if isinstance(value, str) and f"{key}_label" in data:
         return str(data[f"{key}_label"])
@@ -251,9 +271,14 @@ def _value_text(key: str, value, data: dict, object_type: str, field_labels: dic
             choices = {str(k): str(v) for k, v in field.flatchoices}
             if str(value) in choices:
                 return choices[str(value)]
-        # Ids are JSON numbers; a string under a relation's name is a code ("territory": "110105").
+        # Ids are JSON numbers; a string under a relation's name is a code ("territory": "110105001"),
+        # read as that row's name when the related model is keyed by a unique code.
         if getattr(field, "many_to_one", False) and isinstance(value, int) and not isinstance(value, bool):
             return row_name(field.related_model._meta.label, value, names)
+        if getattr(field, "many_to_one", False) and isinstance(value, str):
+            named = code_name(field.related_model._meta.label, value, names)
+            if named:
+                return named
     if key in KEY_VALUE_LABELS and isinstance(value, str | int) and str(value) in KEY_VALUE_LABELS[key]:
         return KEY_VALUE_LABELS[key][str(value)]
     if key in KEY_VALUE_LABELS and isinstance(value, dict):

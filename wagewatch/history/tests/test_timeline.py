@@ -144,9 +144,9 @@ def test_codes_and_ids_read_as_words_and_names(world):
     assert read({"kind": "labour_inspection", "kind_label": "劳动保障监察立案调查"}) == "类型: 劳动保障监察立案调查"
     assert read({"enterprise": factory.pk, "enterprise_name": factory.name}) == f"企业: {factory.name}"
     assert read({"enterprise": factory.pk}) == f"企业: {factory.name}"
-    # A code under a relation's name is not an id.
+    # A code under a relation's name is not an id: it is looked up by the related row's unique code.
     territory = world.territories["street_a"]
-    assert read({"territory": territory.code}, object_type="cases.case") == f"辖区: {territory.code}"
+    assert read({"territory": territory.code}, object_type="cases.case") == f"辖区: {territory.name}"
     assert read({"territory": territory.pk}, object_type="cases.case") == f"辖区: {territory.name}"
     # Field names of the object read by their verbose names.
     assert read({"field": "complainant_phone", "kind": "phone"}, field_labels=field_labels_of("intake.complaint"), object_type="intake.complaint") == (
@@ -163,3 +163,15 @@ def test_an_app_may_not_rename_a_payload_label_another_app_gave():
         register_payload_labels({"changes": "更改明细"})
     assert PAYLOAD_KEY_LABELS["changes"] == "变更"
     register_payload_labels({"changes": "变更"})  # the same name again is fine
+
+
+def test_a_territory_code_in_a_payload_reads_as_the_territorys_name(world):
+    """A case's registration event read "所属辖区: 110105001": a code under a relation keyed by a
+    unique code is that row's name; an unknown code stays as it is."""
+    from wagewatch.history.labels import payload_items
+
+    street = world.territories["street_a"]
+    items = dict(payload_items({"territory": street.code}, object_type="cases.case"))
+    assert street.code not in "".join(items.values()) and street.name in "".join(items.values())
+    unknown = dict(payload_items({"territory": "999999999"}, object_type="cases.case"))
+    assert "999999999" in "".join(unknown.values())
