@@ -115,6 +115,9 @@ def _document_errors(schema: dict) -> None:
             operation["responses"] = responses
             for code in codes:
                 responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code], "content": ref})
+            # The web server in front of the platform (gunicorn, a proxy) refuses an over-long
+            # address before any of this code runs: its own page, not the error shape.
+            responses.setdefault("414", {"description": "请求地址过长(由网页服务器拒绝,不是接口的错误格式)"})
 
 
 class WagewatchAPI(NinjaAPI):
