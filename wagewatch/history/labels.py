@@ -241,6 +241,7 @@ def code_name(model_label: str, code: str, names: dict | None = None) -> str:
     """The name of the row with this unique `code` ("core.territory", "110105001" → 东湖街道), or ""
     when the model has no unique code or no such row (the code is then shown as it is)."""
     from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
 
     key = (model_label.lower(), f"code:{code}")
     if names is not None and key in names:
@@ -248,7 +249,7 @@ def code_name(model_label: str, code: str, names: dict | None = None) -> str:
     try:
         model = apps.get_model(model_label)
         field = model._meta.get_field("code")
-    except (LookupError, ValueError, Exception):  # noqa: BLE001 - no code field: nothing to look up
+    except (LookupError, ValueError, FieldDoesNotExist):  # no such model, or it has no code: nothing to look up
         return ""
     obj = model._default_manager.filter(code=code).first() if getattr(field, "unique", False) else None
     name = str(obj) if obj is not None else ""
